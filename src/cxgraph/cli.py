@@ -1,0 +1,335 @@
+"""The ``cxgraph`` command line: a thin surface over the library.
+
+Exit codes (cx-model.md): 0 fine, 1 findings of error severity (``gaps``) or violations
+(``validate``, ``check``), 2 usage or input errors, with the message on stderr naming
+file:line where known. With no ``--data`` every command uses the bundled sample models.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from cxgraph import __version__
+from cxgraph.errors import CxGraphError
+from cxgraph.gaps import Severity, rule_ids, select_rules
+from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
+from cxgraph.queries import saved_query
+from cxgraph.reasoning import ReasoningProfile
+from cxgraph.reports import (
+    GapFormat,
+    ResultFormat,
+    render_findings,
+    render_result,
+    render_validation,
+)
+from cxgraph.sources import SourceFormat, parse_format_name
+
+app = typer.Typer(
+    name="cxgraph",
+    help="A knowledge graph of customer experience: from brand promise to experience, "
+    "with reasoning, gap rules, SPARQL and GraphQL.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+out = Console(soft_wrap=False)
+err = Console(stderr=True, soft_wrap=True)
+
+DataOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--data",
+        "-d",
+        help="Model file(s): Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML "
+        "(by extension). Repeat or list several. Default: the bundled samples.",
+        show_default=False,
+    ),
+]
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Directory of a persistent on-disk store (reopened next run)."),
+]
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--input-format", help="Parse every --data file in this format "
+                 "(turtle, trig, nt, nquads, json-ld, rdf-xml) instead of by extension."),
+]
+ProfileOption = Annotated[
+    ReasoningProfile,
+    typer.Option("--profile", help="Reasoner: rules (fast, default) or owlrl (reference)."),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"cxgraph {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """cxgraph command line."""
+
+
+@contextmanager
+def _progress(message: str, quiet: bool) -> Iterator[None]:
+    if quiet or not err.is_terminal:
+        yield
+        return
+    with err.status(message):
+        yield
+
+
+def _fail(error: CxGraphError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+    return typer.Exit(2)
+
+
+def _build(
+    data: Sequence[Path] | None,
+    store: Path | None,
+    input_format: str | None,
+    profile: ReasoningProfile,
+    quiet: bool,
+) -> KnowledgeGraph:
+    fmt = parse_format_name(input_format) if input_format else None
+    with _progress("Loading, reasoning and detecting gaps…", quiet):
+        return build_knowledge_graph(data, store_path=store, profile=profile, source_format=fmt)
+
+
+@app.command()
+def gaps(
+    data: DataOption = None,
+    store: StoreOption = None,
+    input_format: FormatOption = None,
+    profile: ProfileOption = ReasoningProfile.RULES,
+    severity: Annotated[
+        list[Severity] | None, typer.Option("--severity", "-s", help="Only these severities.")
+    ] = None,
+    rule: Annotated[list[str] | None, typer.Option("--rule", "-r", help="Only these rules.")] = None,
+    output_format: Annotated[GapFormat, typer.Option("--format", "-f")] = GapFormat.TABLE,
+    quiet: QuietOption = False,
+) -> None:
+    """Report the gaps: needs no process meets, promises no experience realises, ...
+
+    Exit 1 when any finding of error severity is reported."""
+    try:
+        select_rules(rule, severity)
+        kg = _build(data, store, input_format, profile, quiet or output_format != GapFormat.TABLE)
+    except CxGraphError as error:
+        raise _fail(error) from None
+    findings = kg.gaps(rule, severity)
+    render_findings(findings, output_format, out)
+    if any(f.severity is Severity.ERROR for f in findings):
+        raise typer.Exit(1)
+
+
+@app.command()
+def validate(
+    data: DataOption = None,
+    store: StoreOption = None,
+    input_format: FormatOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON report.")] = False,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="table or json")
+    ] = "table",
+    quiet: QuietOption = False,
+) -> None:
+    """Check the model against the SHACL shapes; exit 1 on violations."""
+    if output_format not in ("table", "json"):
+        raise _fail(CxGraphError(f"unknown format {output_format!r}; use table or json"))
+    as_json = as_json or output_format == "json"
+    try:
+        kg = _build(data, store, input_format, ReasoningProfile.RULES, quiet or as_json)
+        with _progress("Validating…", quiet or as_json):
+            report = kg.validate()
+    except CxGraphError as error:
+        raise _fail(error) from None
+    render_validation(report, as_json, out)
+    if not report.conforms:
+        raise typer.Exit(1)
+
+
+@app.command()
+def reason(
+    data: DataOption = None,
+    store: StoreOption = None,
+    input_format: FormatOption = None,
+    profile: ProfileOption = ReasoningProfile.RULES,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the inferred graph here.")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="Format of --output.")
+    ] = "turtle",
+    quiet: QuietOption = False,
+) -> None:
+    """Complete the graph by reasoning; print what each rule added."""
+    try:
+        fmt = parse_format_name(output_format)
+        kg = _build(data, store, input_format, profile, quiet)
+    except CxGraphError as error:
+        raise _fail(error) from None
+    report = kg.inference
+    assert report is not None
+    for name, count in sorted(report.added.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"{count:8d}  {name}")
+    print(f"{report.total:8d}  triples inferred by {report.profile.value} in "
+          f"{report.rounds} rounds, {report.seconds:.2f} s")
+    if output is not None:
+        output.write_bytes(kg.export(fmt, [INFERRED_GRAPH]))
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="SPARQL text, a .rq file, or a saved query id "
+                                          "such as reports/needs-per-persona.")],
+    data: DataOption = None,
+    store: StoreOption = None,
+    input_format: FormatOption = None,
+    output_format: Annotated[ResultFormat, typer.Option("--format", "-f")] = ResultFormat.TABLE,
+    quiet: QuietOption = False,
+) -> None:
+    """Run a SPARQL query over the reasoned model and its findings."""
+    try:
+        text = _query_text(sparql)
+        kg = _build(data, store, input_format, ReasoningProfile.RULES,
+                    quiet or output_format is not ResultFormat.TABLE)
+        result = kg.query(text)
+    except CxGraphError as error:
+        raise _fail(error) from None
+    problem = render_result(result, output_format, out)
+    if problem:
+        raise _fail(CxGraphError(problem))
+
+
+def _query_text(arg: str) -> str:
+    path = Path(arg)
+    if arg.endswith(".rq") and path.is_file():
+        return path.read_text(encoding="utf-8")
+    if "/" in arg and not any(c.isspace() for c in arg) and "{" not in arg:
+        return saved_query(arg).text
+    return arg
+
+
+_GRAPHS = {"ontology": [ONTOLOGY_GRAPH], "inferred": [INFERRED_GRAPH], "gaps": [GAPS_GRAPH]}
+
+
+@app.command()
+def export(
+    data: DataOption = None,
+    store: StoreOption = None,
+    input_format: FormatOption = None,
+    graph: Annotated[
+        list[str] | None,
+        typer.Option("--graph", "-g", help="data, inferred, gaps, ontology (repeatable). "
+                     "Default: data, inferred and gaps."),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="turtle, trig, nquads, json-ld, nt, rdf-xml")
+    ] = "trig",
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Export graphs in a standard RDF format."""
+    try:
+        fmt = parse_format_name(output_format)
+        for name in graph or []:
+            if name not in (*_GRAPHS, "data"):
+                raise CxGraphError(
+                    f"unknown graph {name!r}; choose data, inferred, gaps or ontology"
+                )
+        kg = _build(data, store, input_format, ReasoningProfile.RULES, True)
+    except CxGraphError as error:
+        raise _fail(error) from None
+    chosen = None
+    if graph:
+        chosen = [g for name in graph for g in
+                  (kg.store.data_graphs() if name == "data" else _GRAPHS[name])]
+    payload = kg.export(fmt, chosen)
+    if output is None:
+        sys.stdout.buffer.write(payload)
+    else:
+        output.write_bytes(payload)
+
+
+@app.command()
+def check(
+    data: DataOption = None,
+    store: StoreOption = None,
+    input_format: FormatOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Run the ontology and model quality checks (queries/checks); exit 1 on violations."""
+    from cxgraph.checks import run_checks
+
+    try:
+        kg = _build(data, store, input_format, ReasoningProfile.RULES, quiet)
+        violations = run_checks(kg.store)
+    except CxGraphError as error:
+        raise _fail(error) from None
+    for v in violations:
+        print(f"{v.check}: {v.term}: {v.message}")
+    print(f"{len(violations)} violations")
+    if violations:
+        raise typer.Exit(1)
+
+
+@app.command("rules")
+def list_rules() -> None:
+    """List the gap rules with their severity and title."""
+    for q in select_rules():
+        print(f"{q.name:30s} {q.severity:8s} {q.title}")
+
+
+_VARIADIC = {"--data", "-d"}
+_RDF_SUFFIXES = tuple(
+    ext for ext in (".ttl", ".turtle", ".trig", ".nt", ".ntriples", ".nq", ".nquads",
+                    ".jsonld", ".json-ld", ".json", ".rdf", ".owl", ".xml")
+)
+
+
+def expand_variadic(argv: Sequence[str]) -> list[str]:
+    """Let ``--data a.ttl b.ttl`` mean ``--data a.ttl --data b.ttl``: following arguments
+    that name RDF files are taken as more data files."""
+    result: list[str] = []
+    taking = False
+    for arg in argv:
+        if arg in _VARIADIC:
+            taking = False
+            result.append(arg)
+            continue
+        if result and result[-1] in _VARIADIC:
+            result.append(arg)
+            taking = True
+            continue
+        if taking and not arg.startswith("-") and arg.lower().endswith(_RDF_SUFFIXES):
+            result += ["--data", arg]
+            continue
+        taking = False
+        result.append(arg)
+    return result
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(args=expand_variadic(sys.argv[1:]), prog_name="cxgraph")
+
+
+__all__ = ["app", "main", "rule_ids"]
+
+_ = SourceFormat

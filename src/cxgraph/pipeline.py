@@ -1,0 +1,106 @@
+"""The data flow in one place: load → infer → validate (on demand) → detect gaps.
+
+:func:`build_knowledge_graph` turns model files into a :class:`KnowledgeGraph`, the one
+value the CLI, the SPARQL endpoint and GraphQL read. Writes go through
+:meth:`KnowledgeGraph.apply_sources` and :meth:`KnowledgeGraph.refresh`, which bring the
+inferred graph and the gaps up to date before returning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from cxgraph import resources
+from cxgraph.gaps import Finding, Severity, detect_gaps
+from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH
+from cxgraph.reasoning import InferenceReport, ReasoningProfile, infer
+from cxgraph.sources import Source, SourceFormat
+from cxgraph.store import QueryResult, Store
+from cxgraph.validation import ValidationReport, validate
+
+
+@dataclass
+class KnowledgeGraph:
+    """A reasoned CX model with its findings, over one store."""
+
+    store: Store
+    profile: ReasoningProfile = ReasoningProfile.RULES
+    inference: InferenceReport | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    def query(self, text: str, **kwargs: object) -> QueryResult:
+        """Run SPARQL over the union of all graphs."""
+        return self.store.query(text, **kwargs)  # type: ignore[arg-type]
+
+    def gaps(
+        self, rules: Sequence[str] | None = None, severities: Sequence[Severity] | None = None
+    ) -> list[Finding]:
+        """The current findings, optionally only some rules or severities."""
+        return [
+            f
+            for f in self.findings
+            if (not rules or f.rule in rules) and (not severities or f.severity in severities)
+        ]
+
+    def refresh(self) -> None:
+        """Recompute the inferred graph and the gaps from the asserted graphs."""
+        with self.store.lock:
+            self.inference = infer(self.store, self.profile)
+            self.findings = detect_gaps(self.store)
+            self.store.flush()
+
+    def apply_sources(self, sources: Sequence[Source]) -> dict[str, int]:
+        """Load sources (all or nothing), then refresh inference and gaps."""
+        with self.store.lock:
+            counts = self.store.load_sources(sources)
+            self.refresh()
+        return counts
+
+    def validate(self) -> ValidationReport:
+        """SHACL validation of the reasoned model."""
+        return validate(self.store)
+
+    def export(self, fmt: SourceFormat, graphs: Sequence[ox.NamedNode] | None = None) -> bytes:
+        """Serialise graphs (default: data, inferred and gaps)."""
+        chosen = graphs if graphs is not None else self.default_export_graphs()
+        return self.store.serialize(fmt, chosen)
+
+    def default_export_graphs(self) -> list[ox.NamedNode]:
+        return [*self.store.data_graphs(), INFERRED_GRAPH, GAPS_GRAPH]
+
+    def to_rdflib(self) -> rdflib.Graph:
+        """An rdflib copy of everything (ontology, data, inferred, gaps)."""
+        return self.store.to_rdflib()
+
+
+def open_store(store_path: Path | None = None) -> Store:
+    """A store with the bundled ontology (re)loaded into the ontology graph."""
+    store = Store(store_path)
+    store.load_ontology(Source.from_path(resources.ontology_file()))
+    return store
+
+
+def build_knowledge_graph(
+    data: Sequence[Path] | None = None,
+    *,
+    store_path: Path | None = None,
+    profile: ReasoningProfile = ReasoningProfile.RULES,
+    source_format: SourceFormat | None = None,
+) -> KnowledgeGraph:
+    """Load ``data`` (default: the bundled samples, unless a persistent store already holds
+    data), reason and detect gaps. Raises InputError, store unchanged, on bad input."""
+    sources = [Source.from_path(p, source_format) for p in data or []]
+    store = open_store(store_path)
+    if not sources and not store.data_graphs():
+        sources = [Source.from_path(p) for p in resources.sample_files()]
+    kg = KnowledgeGraph(store, profile)
+    if sources:
+        kg.apply_sources(sources)
+    else:
+        kg.refresh()
+    return kg

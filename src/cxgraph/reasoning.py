@@ -1,0 +1,199 @@
+"""Inference: complete the graph with what the ontology implies (third step of the flow).
+
+Two profiles sit behind one interface. ``RULES`` (default) compiles the loaded axioms into
+rules (see ``rules``) and runs them inside the store to a fixpoint, semi-naively: after the
+first round a rule only runs against what the previous round added. ``OWLRL`` runs the
+owlrl reference reasoner on an rdflib copy. Either way, output goes only to the inferred
+graph; asserted graphs never change. Triples with literal subjects and reflexive
+``owl:sameAs`` are dropped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import Enum
+
+import pyoxigraph as ox
+
+from cxgraph.namespaces import GRAPH_PREFIX, INFERRED_GRAPH, OWL
+from cxgraph.rules import Rule, RuleCompiler
+from cxgraph.store import Store
+
+_DELTA = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta")
+_NEW = ox.NamedNode(GRAPH_PREFIX + "reasoning:new")
+_SCRATCH = ox.NamedNode(GRAPH_PREFIX + "reasoning:scratch")
+_SAME_AS = ox.NamedNode(OWL + "sameAs")
+
+
+class ReasoningProfile(Enum):
+    """Which reasoner completes the graph."""
+
+    RULES = "rules"
+    OWLRL = "owlrl"
+    NONE = "none"
+
+
+@dataclass
+class InferenceReport:
+    """What a reasoning run added, per rule, and how long it took."""
+
+    profile: ReasoningProfile
+    added: Counter[str] = field(default_factory=Counter)
+    rounds: int = 0
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.added.values())
+
+
+def infer(store: Store, profile: ReasoningProfile = ReasoningProfile.RULES) -> InferenceReport:
+    """Recompute the inferred graph of ``store`` from its asserted graphs."""
+    started = time.perf_counter()
+    with store.lock:
+        store.replace_graph(INFERRED_GRAPH, [])
+        if profile is ReasoningProfile.RULES:
+            report = _infer_rules(store)
+        elif profile is ReasoningProfile.OWLRL:
+            report = _infer_owlrl(store)
+        else:
+            report = InferenceReport(profile)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def compile_rules(store: Store) -> list[Rule]:
+    """The rules the loaded axioms give (read from the asserted graphs)."""
+    return RuleCompiler(store.ox, store.asserted_graphs()).compile()
+
+
+def _infer_rules(store: Store) -> InferenceReport:
+    report = InferenceReport(ReasoningProfile.RULES)
+    rules = compile_rules(store)
+    sources = [*store.asserted_graphs(), INFERRED_GRAPH]
+    engine = _FixpointEngine(store.ox, sources)
+    report.rounds = engine.run(rules, report.added)
+    return report
+
+
+class _FixpointEngine:
+    """Runs rules as SPARQL updates: each round's new triples go to a scratch graph,
+    are cleaned of what is already known, then added to the inferred graph."""
+
+    def __init__(self, store: ox.Store, sources: list[ox.NamedNode]) -> None:
+        self._store = store
+        self._using = " ".join(f"USING {g}" for g in [*sources, _NEW])
+
+    def run(self, rules: list[Rule], added: Counter[str]) -> int:
+        for g in (_DELTA, _NEW, _SCRATCH):
+            self._store.remove_graph(g) if self._store.contains_named_graph(g) else None
+        delta_keys: set[tuple[str, str | None]] | None = None
+        rounds = 0
+        try:
+            while delta_keys is None or delta_keys:
+                rounds += 1
+                for rule in rules:
+                    self._apply(rule, delta_keys, added)
+                delta_keys = self._advance()
+        finally:
+            for g in (_DELTA, _NEW, _SCRATCH):
+                if self._store.contains_named_graph(g):
+                    self._store.remove_graph(g)
+        return rounds
+
+    def _apply(
+        self, rule: Rule, delta_keys: set[tuple[str, str | None]] | None, added: Counter[str]
+    ) -> None:
+        if delta_keys is None:
+            variants: list[int | None] = [None]
+        else:
+            variants = [i for i, atom in enumerate(rule.body) if _matches(atom.key, delta_keys)]
+        if not variants:
+            return
+        for variant in variants:
+            self._store.update(self._render(rule, variant))
+        self._store.update(
+            f"DELETE {{ GRAPH {_SCRATCH} {{ ?s ?p ?o }} }} {self._using} USING NAMED {_SCRATCH} "
+            f"WHERE {{ GRAPH {_SCRATCH} {{ ?s ?p ?o }} ?s ?p ?o }}"
+        )
+        count = sum(1 for _ in self._store.quads_for_pattern(None, None, None, _SCRATCH))
+        if count:
+            added[rule.name] += count
+            self._store.update(f"ADD {_SCRATCH} TO {_NEW}")
+        self._store.update(f"DROP SILENT GRAPH {_SCRATCH}")
+
+    def _render(self, rule: Rule, variant: int | None) -> str:
+        body = []
+        for i, atom in enumerate(rule.body):
+            body.append(f"GRAPH {_DELTA} {{ {atom.sparql()} }}" if i == variant else atom.sparql())
+        filters = "".join(f" FILTER(!isLiteral({v}))" for v in rule.head_subjects())
+        sameas = " ".join(
+            f"FILTER({a.s} != {a.o})" for a in rule.head if a.p == _SAME_AS
+        )
+        head = " ".join(a.sparql() for a in rule.head)
+        named = f"USING NAMED {_DELTA}" if variant is not None else ""
+        return (
+            f"INSERT {{ GRAPH {_SCRATCH} {{ {head} }} }} {self._using} {named} "
+            f"WHERE {{ {' '.join(body)}{filters} {sameas} }}"
+        )
+
+    def _advance(self) -> set[tuple[str, str | None]]:
+        """Move this round's new triples into the inferred graph and make them the delta."""
+        if not self._store.contains_named_graph(_NEW):
+            return set()
+        keys: set[tuple[str, str | None]] = set()
+        for quad in self._store.quads_for_pattern(None, None, None, _NEW):
+            p = quad.predicate.value
+            if p.endswith("#type") and isinstance(quad.object, ox.NamedNode):
+                keys.add((p, quad.object.value))
+            keys.add((p, None))
+        self._store.update(f"ADD {_NEW} TO {INFERRED_GRAPH}")
+        self._store.update(f"MOVE {_NEW} TO {_DELTA}")
+        return keys
+
+
+def _matches(key: tuple[str, str | None], delta_keys: set[tuple[str, str | None]]) -> bool:
+    return key in delta_keys
+
+
+def _infer_owlrl(store: Store) -> InferenceReport:
+    import owlrl
+    import rdflib
+
+    report = InferenceReport(ReasoningProfile.OWLRL)
+    asserted = store.to_rdflib(store.asserted_graphs())
+    closure = rdflib.Graph()
+    for t in asserted:
+        closure.add(t)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(closure)
+    inferred = []
+    for s, p, o in closure:
+        if isinstance(s, rdflib.Literal) or (p == rdflib.OWL.sameAs and s == o):
+            continue
+        if (s, p, o) in asserted:
+            continue
+        inferred.append(ox.Triple(_to_ox(s), ox.NamedNode(str(p)), _to_ox(o)))  # type: ignore[arg-type]
+        report.added[f"owlrl {_local(str(p))}"] += 1
+    store.replace_graph(INFERRED_GRAPH, inferred)
+    report.rounds = 1
+    return report
+
+
+def _local(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _to_ox(term: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    import rdflib
+
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    assert isinstance(term, rdflib.Literal)
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    datatype = term.datatype or rdflib.XSD.string
+    return ox.Literal(str(term), datatype=ox.NamedNode(str(datatype)))

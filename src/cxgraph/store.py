@@ -1,0 +1,174 @@
+"""The store of record: a pyoxigraph store holding the named graphs of cx-model.md.
+
+Ontology, data (one graph per source), inferred and gaps graphs live side by side;
+queries see their union as the default graph. The store is in memory by default and on
+disk when given a directory, where it persists between runs. Loading is all-or-nothing:
+sources are parsed into a scratch store first and only copied in when every one parsed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from cxgraph.errors import QueryError, StoreError
+from cxgraph.namespaces import (
+    GAPS_GRAPH,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    is_data_graph,
+)
+from cxgraph.sources import Source, SourceFormat, graph_for_source, parse_into
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+class Store:
+    """A pyoxigraph store with cxgraph's named graphs (composition, not a subclass)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.lock = threading.RLock()
+        try:
+            self._ox = ox.Store(str(path)) if path is not None else ox.Store()
+        except OSError as err:
+            raise StoreError(f"{path}: cannot open the store: {err}") from None
+
+    @property
+    def ox(self) -> ox.Store:
+        """The underlying pyoxigraph store, for read access by the query surfaces."""
+        return self._ox
+
+    def __len__(self) -> int:
+        return len(self._ox)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def load_sources(self, sources: Sequence[Source]) -> dict[str, int]:
+        """Parse every source, then replace each source's graphs in one step.
+
+        Returns the number of quads per source name. Raises InputError (store unchanged)
+        if any source fails to parse."""
+        staging = ox.Store()
+        counts: dict[str, int] = {}
+        for source in sources:
+            before = len(staging)
+            parse_into(staging, source)
+            counts[source.name] = len(staging) - before
+        with self.lock:
+            for graph in staging.named_graphs():
+                if self._ox.contains_named_graph(graph):
+                    self._ox.remove_graph(graph)
+            self._ox.extend(staging)
+        return counts
+
+    def load_ontology(self, source: Source) -> int:
+        """Replace the ontology graph with ``source``."""
+        staging = ox.Store()
+        parse_into(staging, source, ONTOLOGY_GRAPH)
+        self.replace_graph(ONTOLOGY_GRAPH, (q.triple for q in staging))
+        return len(staging)
+
+    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
+        """Make ``graph`` hold exactly ``triples``."""
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        with self.lock:
+            if self._ox.contains_named_graph(graph):
+                self._ox.clear_graph(graph)
+            else:
+                self._ox.add_graph(graph)
+            self._ox.extend(quads)
+        return len(quads)
+
+    def add_to_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
+        with self.lock:
+            self._ox.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+
+    def remove_from_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
+        with self.lock:
+            for t in triples:
+                self._ox.remove(ox.Quad(t.subject, t.predicate, t.object, graph))
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self._ox.flush()
+
+    # -- reading -----------------------------------------------------------------------
+
+    def query(
+        self,
+        text: str,
+        *,
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal] | None = None,
+        default_graph: list[ox.NamedNode] | None = None,
+        named_graphs: list[ox.NamedNode] | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query; the default graph is the union of all graphs unless
+        ``default_graph`` names some."""
+        try:
+            return self._ox.query(
+                text,
+                use_default_graph_as_union=default_graph is None,
+                default_graph=default_graph,  # type: ignore[arg-type]
+                named_graphs=named_graphs,  # type: ignore[arg-type]
+                substitutions=substitutions,  # type: ignore[arg-type]
+            )
+        except SyntaxError as err:
+            raise QueryError(f"SPARQL syntax error: {err.args[0] if err.args else err}") from None
+
+    def graphs(self) -> list[ox.NamedNode]:
+        return sorted(
+            (g for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode)),
+            key=lambda g: g.value,
+        )
+
+    def data_graphs(self) -> list[ox.NamedNode]:
+        """Graphs holding asserted instance data (all but ontology, inferred, gaps)."""
+        return [g for g in self.graphs() if is_data_graph(g)]
+
+    def asserted_graphs(self) -> list[ox.NamedNode]:
+        """The ontology and the data graphs: what reasoning reads and never writes."""
+        return [g for g in self.graphs() if g not in (INFERRED_GRAPH, GAPS_GRAPH)]
+
+    def count(self, graph: ox.NamedNode) -> int:
+        return sum(1 for _ in self._ox.quads_for_pattern(None, None, None, graph))
+
+    def triples(self, graphs: Sequence[ox.NamedNode]) -> Iterator[ox.Triple]:
+        for graph in graphs:
+            for quad in self._ox.quads_for_pattern(None, None, None, graph):
+                yield quad.triple
+
+    def serialize(self, fmt: SourceFormat, graphs: Sequence[ox.NamedNode]) -> bytes:
+        """The given graphs in ``fmt``; triple formats merge them."""
+        if fmt.is_dataset:
+            quads = [q for g in graphs for q in self._ox.quads_for_pattern(None, None, None, g)]
+            return ox.serialize(quads, format=fmt.rdf_format) or b""
+        triples = set(self.triples(graphs))
+        return ox.serialize(triples, format=fmt.rdf_format) or b""
+
+    def to_rdflib(self, graphs: Sequence[ox.NamedNode] | None = None) -> rdflib.Graph:
+        """An rdflib copy of the given graphs (default: all), for pyshacl and rdflib tools."""
+        graph = rdflib.Graph()
+        for t in self.triples(graphs if graphs is not None else self.graphs()):
+            graph.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
+        return graph
+
+
+def _to_rdflib(term: object) -> rdflib.term.Node:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    raise QueryError(f"cannot convert {term!r} to rdflib")
+
+
+def graph_for_path(path: Path) -> ox.NamedNode:
+    return graph_for_source(path.stem)
