@@ -289,6 +289,55 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command()
+def serve(
+    data: DataOption = None,
+    store: StoreOption = None,
+    host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p")] = 8000,
+    profile: ProfileOption = ReasoningProfile.RULES,
+    token_file: Annotated[
+        Path | None,
+        typer.Option("--token-file", help="File holding the write token (or set "
+                     "CXGRAPH_WRITE_TOKEN). Without a token, writes are off."),
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Public base URL entity IRIs resolve under.")
+    ] = None,
+    production: Annotated[
+        bool, typer.Option("--production", help="No GraphiQL and no GraphQL introspection.")
+    ] = False,
+) -> None:
+    """Serve SPARQL 1.1, GraphQL, linked data and the dashboard over HTTP."""
+    import uvicorn
+
+    from cxgraph.api import create_app
+    from cxgraph.config import Settings
+
+    try:
+        token = token_file.read_text().strip() if token_file else None
+        overrides: dict[str, object] = {
+            "data": tuple(data) if data else None,
+            "store_path": store,
+            "host": host,
+            "port": port,
+            "profile": profile,
+            "write_token": token,
+            "base_url": base_url,
+        }
+        if production:
+            overrides.update(graphiql=False, introspection=False)
+        settings = Settings.from_env(**overrides)
+        for path in settings.data:
+            if not path.is_file():
+                raise CxGraphError(f"{path}: no such file")
+    except (CxGraphError, OSError) as error:
+        raise _fail(CxGraphError(str(error))) from None
+    err.print(f"cxgraph {__version__} serving on http://{host}:{port}/ "
+              f"(SPARQL /sparql, GraphQL /graphql)", highlight=False)
+    uvicorn.run(create_app(settings), host=host, port=port, http="h11", log_level="warning")
+
+
 @app.command("rules")
 def list_rules() -> None:
     """List the gap rules with their severity and title."""

@@ -8,6 +8,7 @@ sources are parsed into a scratch store first and only copied in when every one 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -23,6 +24,9 @@ from cxgraph.namespaces import (
     is_data_graph,
 )
 from cxgraph.sources import Source, SourceFormat, graph_for_source, parse_into
+
+_ONTOLOGY_SOURCE = ox.NamedNode("urn:cxgraph:ontology-source")
+_SHA256 = ox.NamedNode("urn:cxgraph:sha256")
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
@@ -67,11 +71,16 @@ class Store:
         return counts
 
     def load_ontology(self, source: Source) -> int:
-        """Replace the ontology graph with ``source``."""
+        """Make the ontology graph hold ``source``; a no-op when it already does (same
+        content digest), so reopening a persistent store does not rewrite it."""
+        digest = ox.Literal(hashlib.sha256(source.content).hexdigest())
+        marker = ox.Triple(_ONTOLOGY_SOURCE, _SHA256, digest)
+        if any(self._ox.quads_for_pattern(marker.subject, marker.predicate, digest,
+                                          ONTOLOGY_GRAPH)):
+            return self.count(ONTOLOGY_GRAPH)
         staging = ox.Store()
         parse_into(staging, source, ONTOLOGY_GRAPH)
-        self.replace_graph(ONTOLOGY_GRAPH, (q.triple for q in staging))
-        return len(staging)
+        return self.replace_graph(ONTOLOGY_GRAPH, [*(q.triple for q in staging), marker])
 
     def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
         """Make ``graph`` hold exactly ``triples``."""

@@ -1,0 +1,5 @@
+"""``python -m cxgraph``: the same as the ``cxgraph`` command."""
+
+from cxgraph.cli import main
+
+main()

@@ -1,0 +1,79 @@
+"""``create_app(settings)``: the one FastAPI app behind ``cxgraph serve``.
+
+The knowledge graph is built in the lifespan (load → infer → detect gaps), never at
+import. Routers: SPARQL at ``/sparql``, GraphQL at ``/graphql``, health, the dashboard at
+``/`` with its locally served assets, and entity pages for the served IRIs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from cxgraph import __version__
+from cxgraph.config import Settings
+from cxgraph.errors import CxGraphError
+from cxgraph.pipeline import build_knowledge_graph
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the knowledge graph is loaded when the app starts."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.kg = await asyncio.to_thread(
+            build_knowledge_graph,
+            list(settings.data) or None,
+            store_path=settings.store_path,
+            profile=settings.profile,
+        )
+        yield
+        app.state.kg.store.flush()
+
+    app = FastAPI(
+        title="cxgraph",
+        version=__version__,
+        description="Customer-experience knowledge graph: SPARQL 1.1, GraphQL, linked data.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.kg = None
+
+    @app.api_route("/health", methods=["GET", "HEAD"], tags=["health"])
+    def health(request: Request) -> JSONResponse:
+        kg = request.app.state.kg
+        if kg is None:
+            return JSONResponse({"status": "loading"}, status_code=503)
+        return JSONResponse(
+            {"status": "ok", "version": __version__, "triples": len(kg.store),
+             "findings": len(kg.findings)}
+        )
+
+    @app.exception_handler(CxGraphError)
+    async def cxgraph_error(_request: Request, exc: CxGraphError) -> JSONResponse:
+        return JSONResponse({"error": "bad_request", "message": str(exc)}, status_code=400)
+
+    _include_routers(app, settings)
+    return app
+
+
+def _include_routers(app: FastAPI, settings: Settings) -> None:
+    """Mount each surface that exists; each module exposes ``router`` or ``mount``."""
+    from importlib import import_module
+
+    for name in ("sparql", "graph_store", "graphql", "linked_data", "web"):
+        try:
+            module = import_module(f"cxgraph.api.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"cxgraph.api.{name}":
+                raise
+            continue
+        module.mount(app, settings)

@@ -1,0 +1,71 @@
+"""Settings of the server and the CLI, read from arguments and ``CXGRAPH_*`` variables.
+
+This is the only module that reads the environment. ``Settings`` is a frozen value passed
+to ``create_app``; nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from cxgraph.errors import InputError
+from cxgraph.reasoning import ReasoningProfile
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a cxgraph server needs to know; defaults are safe for loopback use."""
+
+    data: tuple[Path, ...] = ()
+    store_path: Path | None = None
+    profile: ReasoningProfile = ReasoningProfile.RULES
+    host: str = "127.0.0.1"
+    port: int = 8000
+    write_token: str | None = None
+    query_timeout: float = 30.0
+    max_workers: int = field(default_factory=lambda: os.cpu_count() or 2)
+    queue_size: int = 16
+    row_limit: int = 10_000
+    max_query_bytes: int = 64 * 1024
+    max_update_bytes: int = 32 * 1024
+    max_upload_bytes: int = 50 * 1024 * 1024
+    graphiql: bool = True
+    introspection: bool = True
+    base_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Defaults, then ``CXGRAPH_<FIELD>`` variables, then explicit overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"CXGRAPH_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _convert(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)  # type: ignore[arg-type]
+
+
+def _convert(name: str, raw: str) -> object:
+    kind = type(getattr(Settings(), name))
+    try:
+        if name == "data":
+            return tuple(Path(p) for p in raw.split(os.pathsep) if p)
+        if name == "store_path":
+            return Path(raw)
+        if name == "profile":
+            return ReasoningProfile(raw)
+        if name in ("write_token", "base_url"):
+            return raw or None
+        if kind is bool:
+            return raw.lower() in ("1", "true", "yes", "on")
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+    except ValueError:
+        raise InputError(f"CXGRAPH_{name.upper()}={raw!r} is not a valid {name}") from None
+    return raw

@@ -1,0 +1,108 @@
+"""Loading model files: formats, error messages naming file:line:column, all-or-nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cxgraph.errors import InputError
+from cxgraph.pipeline import build_knowledge_graph, open_store
+from cxgraph.sources import Source, SourceFormat, format_for_path
+
+GOOD = '@prefix cx: <https://w3id.org/cxgraph#> .\n<https://e.org/p> cx:hasNeed <https://e.org/n> .\n'
+
+
+def test_format_by_extension() -> None:
+    assert format_for_path(Path("a.ttl")) is SourceFormat.TURTLE
+    assert format_for_path(Path("a.TRIG")) is SourceFormat.TRIG
+    assert format_for_path(Path("a.jsonld")) is SourceFormat.JSONLD
+    assert format_for_path(Path("a.rdf")) is SourceFormat.RDFXML
+    assert format_for_path(Path("a.nq")) is SourceFormat.NQUADS
+    with pytest.raises(InputError, match=r"a\.docx.*cannot tell the RDF format"):
+        format_for_path(Path("a.docx"))
+
+
+def test_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(GOOD + '<https://e.org/p> cx:hasNeed "open .\n')
+    with pytest.raises(InputError) as info:
+        build_knowledge_graph([bad])
+    assert info.value.file == str(bad)
+    assert info.value.line == 3
+    assert info.value.column is not None
+    assert str(info.value).startswith(f"{bad}:3:")
+
+
+def test_batch_with_bad_last_file_leaves_store_unchanged(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    first = tmp_path / "first.ttl"
+    first.write_text(GOOD)
+    kg = build_knowledge_graph([first], store_path=store_dir)
+    before = sorted(str(q) for q in kg.store.ox)
+    del kg
+    good = tmp_path / "second.ttl"
+    good.write_text(GOOD.replace("/n>", "/n2>"))
+    bad = tmp_path / "third.nt"
+    bad.write_text("<https://e.org/a> <https://e.org/b> .\n")
+    store = open_store(store_dir)
+    with pytest.raises(InputError, match="third.nt:1"):
+        store.load_sources([Source.from_path(good), Source.from_path(bad)])
+    assert sorted(str(q) for q in store.ox) == before
+
+
+def test_rdfxml_with_entities_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "lol.rdf"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY a "aaaaaaaa">]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n'
+    )
+    with pytest.raises(InputError, match="DOCTYPE or ENTITY"):
+        build_knowledge_graph([path])
+
+
+def test_jsonld_remote_context_is_not_fetched(tmp_path: Path) -> None:
+    path = tmp_path / "remote.jsonld"
+    path.write_text('{"@context": "http://127.0.0.1:9/ctx.jsonld", "@id": "http://e/a"}')
+    with pytest.raises(InputError, match="remote JSON-LD contexts are not fetched"):
+        build_knowledge_graph([path])
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        build_knowledge_graph([tmp_path / "nope.ttl"])
+    folder = tmp_path / "dir.ttl"
+    folder.mkdir()
+    with pytest.raises(InputError, match="is a directory"):
+        build_knowledge_graph([folder])
+
+
+def test_all_formats_load_the_same_triples(tmp_path: Path) -> None:
+    ttl = tmp_path / "m.ttl"
+    ttl.write_text(GOOD)
+    kg = build_knowledge_graph([ttl])
+    for fmt, ext in [(SourceFormat.NTRIPLES, "nt"), (SourceFormat.JSONLD, "jsonld"),
+                     (SourceFormat.RDFXML, "rdf"), (SourceFormat.TRIG, "trig"),
+                     (SourceFormat.NQUADS, "nq")]:
+        path = tmp_path / f"m.{ext}"
+        path.write_bytes(kg.export(fmt, kg.store.data_graphs()))
+        other = build_knowledge_graph([path])
+        assert [f.as_json() for f in other.findings] == [f.as_json() for f in kg.findings], ext
+
+
+def test_reserved_graph_names_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "g.trig"
+    path.write_text("<urn:cxgraph:graph:gaps> { <https://e/a> <https://e/b> <https://e/c> . }")
+    with pytest.raises(InputError, match="reserved"):
+        build_knowledge_graph([path])
+
+
+def test_persistent_store_is_reopened(tmp_path: Path) -> None:
+    model = tmp_path / "m.ttl"
+    model.write_text(GOOD)
+    first = build_knowledge_graph([model], store_path=tmp_path / "db")
+    expected = [f.as_json() for f in first.findings]
+    del first
+    reopened = build_knowledge_graph(None, store_path=tmp_path / "db")
+    assert [f.as_json() for f in reopened.findings] == expected
+    assert expected
