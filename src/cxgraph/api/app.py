@@ -69,7 +69,7 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     """Mount each surface that exists; each module exposes ``router`` or ``mount``."""
     from importlib import import_module
 
-    for name in ("sparql", "graph_store", "graphql", "linked_data", "web"):
+    for name in ("sparql", "graph_store", "graphql", "web", "linked_data"):
         try:
             module = import_module(f"cxgraph.api.{name}")
         except ModuleNotFoundError as error:

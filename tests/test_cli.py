@@ -1,0 +1,188 @@
+"""The cxgraph command line: output formats, exit codes and error messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cxgraph.cli import app, expand_variadic
+from tests.conftest import GAP_FIXTURES
+
+runner = CliRunner()
+TRIGGER = str(GAP_FIXTURES / "unmet-need" / "trigger.ttl")
+CLEAN = str(GAP_FIXTURES / "unmet-need" / "clean.ttl")
+OWNERLESS = str(GAP_FIXTURES / "ownerless-process" / "trigger.ttl")
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and out.startswith("cxgraph ")
+
+
+def test_gaps_json_is_exactly_the_contract_array() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "cxgraph", "gaps", "--data", TRIGGER, "--format", "json"],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    findings = json.loads(proc.stdout)
+    assert proc.stderr == ""
+    assert findings and all(
+        set(f) == {"rule", "focus", "severity", "message", "evidence"} for f in findings
+    )
+    assert {"unmet-need"} <= {f["rule"] for f in findings}
+
+
+def test_exit_zero_without_error_findings() -> None:
+    code, out, _ = run("gaps", "--data", TRIGGER, "--severity", "info", "--format", "json")
+    assert code == 0
+    assert all(f["severity"] == "info" for f in json.loads(out))
+
+
+def test_rule_filter_and_formats() -> None:
+    code, out, _ = run("gaps", "--data", TRIGGER, "--rule", "unmet-need", "-f", "csv")
+    assert code == 1
+    lines = out.strip().splitlines()
+    assert lines[0] == "rule,severity,focus,message,evidence"
+    assert len(lines) == 3 and all(line.startswith("unmet-need,error,") for line in lines[1:])
+    code, out, _ = run("gaps", "--data", TRIGGER, "--rule", "unmet-need", "-f", "md")
+    assert "## Unmet need (`unmet-need`, error): 2" in out
+    code, out, _ = run("gaps", "--data", TRIGGER, "--rule", "unmet-need")
+    assert "Unmet need (unmet-need): 2" in out
+
+
+def test_clean_model_exits_zero_for_that_rule() -> None:
+    code, out, _ = run("gaps", "--data", CLEAN, "--rule", "unmet-need", "-f", "json")
+    assert code == 0 and json.loads(out) == []
+
+
+def test_unknown_rule_exits_2() -> None:
+    code, _, err = run("gaps", "--data", TRIGGER, "--rule", "nope")
+    assert code == 2 and "unknown gap rule nope" in err
+
+
+def test_syntax_error_exits_2_naming_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <http://e/> .\nex:a ex:b .\n")
+    code, out, err = run("gaps", "--data", str(bad), "-f", "json")
+    assert code == 2 and out == ""
+    assert f"{bad}:2:" in err
+
+
+def test_usage_error_exits_2() -> None:
+    code, _, _ = run("gaps", "--format", "yaml")
+    assert code == 2
+
+
+def test_data_takes_several_files() -> None:
+    assert expand_variadic(["gaps", "--data", "a.ttl", "b.nt", "-f", "json"]) == [
+        "gaps", "--data", "a.ttl", "--data", "b.nt", "-f", "json"]
+    assert expand_variadic(["query", "--data", "a.ttl", "SELECT * {}"]) == [
+        "query", "--data", "a.ttl", "SELECT * {}"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "cxgraph", "gaps", "--data", TRIGGER, OWNERLESS, "-f", "json",
+         "--rule", "unmet-need", "--rule", "ownerless-process"],
+        capture_output=True, text=True, check=False,
+    )
+    rules = sorted(f["rule"] for f in json.loads(proc.stdout))
+    assert rules.count("unmet-need") == 2 and "ownerless-process" in rules
+
+
+def test_query_text_file_and_saved_id(tmp_path: Path) -> None:
+    code, out, _ = run("query", "--data", TRIGGER, "-f", "json",
+                       "SELECT (COUNT(*) AS ?n) WHERE { ?p <https://w3id.org/cxgraph#hasNeed> ?x }")
+    assert code == 0
+    assert int(json.loads(out)["results"]["bindings"][0]["n"]["value"]) >= 2
+    rq = tmp_path / "q.rq"
+    rq.write_text("ASK { ?s a <https://w3id.org/cxgraph#Persona> }")
+    code, out, _ = run("query", "--data", TRIGGER, str(rq), "-f", "json")
+    assert json.loads(out)["boolean"] is True
+    code, out, _ = run("query", "--data", TRIGGER, "reports/findings", "-f", "csv")
+    assert code == 0 and out.splitlines()[0].startswith("rule,focus,severity,message")
+    code, out, _ = run("query", "--data", TRIGGER, "-f", "tsv",
+                       "SELECT ?s WHERE { ?s a <https://w3id.org/cxgraph#Persona> }")
+    assert out.splitlines()[0] == "?s"
+    code, out, _ = run("query", "--data", TRIGGER, "-f", "turtle",
+                       "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } LIMIT 3")
+    assert code == 0 and " a " in out or "rdf-syntax-ns#type" in out
+
+
+def test_query_errors_exit_2() -> None:
+    code, _, err = run("query", "--data", TRIGGER, "SELECT WHERE {")
+    assert code == 2 and "SPARQL syntax error" in err
+    code, _, err = run("query", "--data", TRIGGER, "reports/nope")
+    assert code == 2 and "no saved query" in err
+    code, _, err = run("query", "--data", TRIGGER, "-f", "turtle", "SELECT * WHERE { ?s ?p ?o }")
+    assert code == 2
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "trig", "nquads", "json-ld", "nt", "rdf-xml"])
+def test_export_formats(tmp_path: Path, fmt: str) -> None:
+    out_file = tmp_path / f"out.{fmt}"
+    code, _, err = run("export", "--data", TRIGGER, "-f", fmt, "-o", str(out_file))
+    assert code == 0, err
+    assert out_file.stat().st_size > 100
+
+
+def test_export_gaps_graph_round_trips(tmp_path: Path) -> None:
+    out_file = tmp_path / "gaps.nq"
+    run("export", "--data", TRIGGER, "-g", "gaps", "-f", "nquads", "-o", str(out_file))
+    text = out_file.read_text()
+    assert "<urn:cxgraph:graph:gaps>" in text and "unmet-need" in text
+    code, _, err = run("export", "--data", TRIGGER, "-g", "everything")
+    assert code == 2 and "unknown graph" in err
+
+
+def test_reason_prints_rules_and_writes_inferred(tmp_path: Path) -> None:
+    out_file = tmp_path / "inferred.ttl"
+    code, out, _ = run("reason", "--data", CLEAN, "-o", str(out_file))
+    assert code == 0
+    assert "prp-spo2 meetsNeed" in out and "triples inferred by rules" in out
+    assert "meetsNeed" in out_file.read_text()
+    code, out, _ = run("reason", "--data", CLEAN, "--profile", "owlrl")
+    assert "triples inferred by owlrl" in out
+
+
+def test_validate_reports_violations(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix cx: <https://w3id.org/cxgraph#> .\n@prefix ex: <https://e.org/> .\n"
+        '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+        'ex:x a cx:Experience ; rdfs:label "Checkout" ; cx:score 11.0 ; cx:occursAt ex:m .\n'
+        'ex:m a cx:MomentOfTruth ; rdfs:label "Pay" .\n'
+    )
+    code, out, _ = run("validate", "--data", str(bad), "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["conforms"] is False
+    assert any(r["focus"] == "https://e.org/x" and r["path"] == "https://w3id.org/cxgraph#score"
+               for r in report["results"])
+    code, out, _ = run("validate", "--data", CLEAN, "--format", "json")
+    assert code == 0 and json.loads(out)["conforms"] is True
+
+
+def test_check_passes_on_fixture() -> None:
+    code, out, _ = run("check", "--data", CLEAN)
+    assert code == 0 and out.strip().endswith("0 violations")
+
+
+def test_check_flags_undeclared_term(tmp_path: Path) -> None:
+    bad = tmp_path / "typo.ttl"
+    bad.write_text("<https://e.org/p> <https://w3id.org/cxgraph#hasNeeed> <https://e.org/n> .\n")
+    code, out, _ = run("check", "--data", str(bad))
+    assert code == 1 and "hasNeeed" in out
+
+
+def test_rules_lists_catalogue() -> None:
+    code, out, _ = run("rules")
+    assert code == 0 and len(out.strip().splitlines()) == 15
