@@ -32,7 +32,9 @@ def test_version() -> None:
 def test_gaps_json_is_exactly_the_contract_array() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "cxgraph", "gaps", "--data", TRIGGER, "--format", "json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1, proc.stderr
     findings = json.loads(proc.stdout)
@@ -86,21 +88,53 @@ def test_usage_error_exits_2() -> None:
 
 def test_data_takes_several_files() -> None:
     assert expand_variadic(["gaps", "--data", "a.ttl", "b.nt", "-f", "json"]) == [
-        "gaps", "--data", "a.ttl", "--data", "b.nt", "-f", "json"]
+        "gaps",
+        "--data",
+        "a.ttl",
+        "--data",
+        "b.nt",
+        "-f",
+        "json",
+    ]
     assert expand_variadic(["query", "--data", "a.ttl", "SELECT * {}"]) == [
-        "query", "--data", "a.ttl", "SELECT * {}"]
+        "query",
+        "--data",
+        "a.ttl",
+        "SELECT * {}",
+    ]
     proc = subprocess.run(
-        [sys.executable, "-m", "cxgraph", "gaps", "--data", TRIGGER, OWNERLESS, "-f", "json",
-         "--rule", "unmet-need", "--rule", "ownerless-process"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "cxgraph",
+            "gaps",
+            "--data",
+            TRIGGER,
+            OWNERLESS,
+            "-f",
+            "json",
+            "--rule",
+            "unmet-need",
+            "--rule",
+            "ownerless-process",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     rules = sorted(f["rule"] for f in json.loads(proc.stdout))
     assert rules.count("unmet-need") == 2 and "ownerless-process" in rules
 
 
 def test_query_text_file_and_saved_id(tmp_path: Path) -> None:
-    code, out, _ = run("query", "--data", TRIGGER, "-f", "json",
-                       "SELECT (COUNT(*) AS ?n) WHERE { ?p <https://w3id.org/cxgraph#hasNeed> ?x }")
+    code, out, _ = run(
+        "query",
+        "--data",
+        TRIGGER,
+        "-f",
+        "json",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?p <https://w3id.org/cxgraph#hasNeed> ?x }",
+    )
     assert code == 0
     assert int(json.loads(out)["results"]["bindings"][0]["n"]["value"]) >= 2
     rq = tmp_path / "q.rq"
@@ -109,12 +143,24 @@ def test_query_text_file_and_saved_id(tmp_path: Path) -> None:
     assert json.loads(out)["boolean"] is True
     code, out, _ = run("query", "--data", TRIGGER, "reports/findings", "-f", "csv")
     assert code == 0 and out.splitlines()[0].startswith("rule,focus,severity,message")
-    code, out, _ = run("query", "--data", TRIGGER, "-f", "tsv",
-                       "SELECT ?s WHERE { ?s a <https://w3id.org/cxgraph#Persona> }")
+    code, out, _ = run(
+        "query",
+        "--data",
+        TRIGGER,
+        "-f",
+        "tsv",
+        "SELECT ?s WHERE { ?s a <https://w3id.org/cxgraph#Persona> }",
+    )
     assert out.splitlines()[0] == "?s"
-    code, out, _ = run("query", "--data", TRIGGER, "-f", "turtle",
-                       "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } LIMIT 3")
-    assert code == 0 and " a " in out or "rdf-syntax-ns#type" in out
+    code, out, _ = run(
+        "query",
+        "--data",
+        TRIGGER,
+        "-f",
+        "turtle",
+        "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } LIMIT 3",
+    )
+    assert (code == 0 and " a " in out) or "rdf-syntax-ns#type" in out
 
 
 def test_query_errors_exit_2() -> None:
@@ -157,7 +203,7 @@ def test_validate_reports_violations(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text(
         "@prefix cx: <https://w3id.org/cxgraph#> .\n@prefix ex: <https://e.org/> .\n"
-        '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
         'ex:x a cx:Experience ; rdfs:label "Checkout" ; cx:score 11.0 ; cx:occursAt ex:m .\n'
         'ex:m a cx:MomentOfTruth ; rdfs:label "Pay" .\n'
     )
@@ -165,8 +211,10 @@ def test_validate_reports_violations(tmp_path: Path) -> None:
     assert code == 1
     report = json.loads(out)
     assert report["conforms"] is False
-    assert any(r["focus"] == "https://e.org/x" and r["path"] == "https://w3id.org/cxgraph#score"
-               for r in report["results"])
+    assert any(
+        r["focus"] == "https://e.org/x" and r["path"] == "https://w3id.org/cxgraph#score"
+        for r in report["results"]
+    )
     code, out, _ = run("validate", "--data", CLEAN, "--format", "json")
     assert code == 0 and json.loads(out)["conforms"] is True
 

@@ -45,8 +45,9 @@ def test_every_rule_has_a_trigger_and_a_clean_fixture() -> None:
     cases = {(rule, stem.split("-")[0]) for rule, stem, _ in gap_fixture_cases()}
     for rule in rule_ids():
         assert (rule, "trigger") in cases and (rule, "clean") in cases, rule
-    triggered = {rule for rule, stem, foci in gap_fixture_cases() if stem.startswith("trigger")
-                 and foci}
+    triggered = {
+        rule for rule, stem, foci in gap_fixture_cases() if stem.startswith("trigger") and foci
+    }
     assert triggered == set(rule_ids())
 
 

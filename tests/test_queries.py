@@ -51,8 +51,9 @@ def test_breakpoints_agree_with_unmanaged_handoffs(kg: KnowledgeGraph) -> None:
 
 
 def test_promise_experience_flags_broken_promises(kg: KnowledgeGraph) -> None:
-    broken = {r["experience"] for r in rows(kg, "reports/promise-experience")
-              if r.get("keeps") == "false"}
+    broken = {
+        r["experience"] for r in rows(kg, "reports/promise-experience") if r.get("keeps") == "false"
+    }
     assert broken == {g.focus for g in kg.gaps(["experience-below-promise"])}
 
 

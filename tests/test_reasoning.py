@@ -23,8 +23,9 @@ def cx_instance_closure(kg: KnowledgeGraph) -> set[tuple[str, str, str]]:
         s, p, o = q.subject, q.predicate.value, q.object
         if isinstance(s, ox.NamedNode) and s.value.startswith(CX):
             continue
-        if p.startswith(CX) or (p == RDF + "type" and isinstance(o, ox.NamedNode)
-                                and o.value.startswith(CX)):
+        if p.startswith(CX) or (
+            p == RDF + "type" and isinstance(o, ox.NamedNode) and o.value.startswith(CX)
+        ):
             if p in (CX + "rule", CX + "focus", CX + "severity", CX + "evidence"):
                 continue
             result.add((str(s), p, str(o)))
@@ -40,12 +41,12 @@ def test_rules_equal_owlrl_on_fixtures(path: Path) -> None:
 
 def test_asserted_graphs_are_never_changed() -> None:
     kg = build_knowledge_graph([GAP_FIXTURES / "unmet-need" / "clean.ttl"])
-    asserted = {g.value: sorted(map(str, kg.store.triples([g])))
-                for g in kg.store.asserted_graphs()}
+    asserted = {
+        g.value: sorted(map(str, kg.store.triples([g]))) for g in kg.store.asserted_graphs()
+    }
     infer(kg.store)
     infer(kg.store, ReasoningProfile.OWLRL)
-    after = {g.value: sorted(map(str, kg.store.triples([g])))
-             for g in kg.store.asserted_graphs()}
+    after = {g.value: sorted(map(str, kg.store.triples([g]))) for g in kg.store.asserted_graphs()}
     assert after == asserted
     assert kg.store.count(INFERRED_GRAPH) > 0
 

@@ -10,7 +10,9 @@ from cxgraph.errors import InputError
 from cxgraph.pipeline import build_knowledge_graph, open_store
 from cxgraph.sources import Source, SourceFormat, format_for_path
 
-GOOD = '@prefix cx: <https://w3id.org/cxgraph#> .\n<https://e.org/p> cx:hasNeed <https://e.org/n> .\n'
+GOOD = (
+    "@prefix cx: <https://w3id.org/cxgraph#> .\n<https://e.org/p> cx:hasNeed <https://e.org/n> .\n"
+)
 
 
 def test_format_by_extension() -> None:
@@ -46,7 +48,7 @@ def test_batch_with_bad_last_file_leaves_store_unchanged(tmp_path: Path) -> None
     bad = tmp_path / "third.nt"
     bad.write_text("<https://e.org/a> <https://e.org/b> .\n")
     store = open_store(store_dir)
-    with pytest.raises(InputError, match="third.nt:1"):
+    with pytest.raises(InputError, match=r"third\.nt:1"):
         store.load_sources([Source.from_path(good), Source.from_path(bad)])
     assert sorted(str(q) for q in store.ox) == before
 
@@ -81,9 +83,13 @@ def test_all_formats_load_the_same_triples(tmp_path: Path) -> None:
     ttl = tmp_path / "m.ttl"
     ttl.write_text(GOOD)
     kg = build_knowledge_graph([ttl])
-    for fmt, ext in [(SourceFormat.NTRIPLES, "nt"), (SourceFormat.JSONLD, "jsonld"),
-                     (SourceFormat.RDFXML, "rdf"), (SourceFormat.TRIG, "trig"),
-                     (SourceFormat.NQUADS, "nq")]:
+    for fmt, ext in [
+        (SourceFormat.NTRIPLES, "nt"),
+        (SourceFormat.JSONLD, "jsonld"),
+        (SourceFormat.RDFXML, "rdf"),
+        (SourceFormat.TRIG, "trig"),
+        (SourceFormat.NQUADS, "nq"),
+    ]:
         path = tmp_path / f"m.{ext}"
         path.write_bytes(kg.export(fmt, kg.store.data_graphs()))
         other = build_knowledge_graph([path])

@@ -60,8 +60,11 @@ StoreOption = Annotated[
 ]
 FormatOption = Annotated[
     str | None,
-    typer.Option("--input-format", help="Parse every --data file in this format "
-                 "(turtle, trig, nt, nquads, json-ld, rdf-xml) instead of by extension."),
+    typer.Option(
+        "--input-format",
+        help="Parse every --data file in this format "
+        "(turtle, trig, nt, nquads, json-ld, rdf-xml) instead of by extension.",
+    ),
 ]
 ProfileOption = Annotated[
     ReasoningProfile,
@@ -120,7 +123,9 @@ def gaps(
     severity: Annotated[
         list[Severity] | None, typer.Option("--severity", "-s", help="Only these severities.")
     ] = None,
-    rule: Annotated[list[str] | None, typer.Option("--rule", "-r", help="Only these rules.")] = None,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", "-r", help="Only these rules.")
+    ] = None,
     output_format: Annotated[GapFormat, typer.Option("--format", "-f")] = GapFormat.TABLE,
     quiet: QuietOption = False,
 ) -> None:
@@ -144,9 +149,7 @@ def validate(
     store: StoreOption = None,
     input_format: FormatOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON report.")] = False,
-    output_format: Annotated[
-        str, typer.Option("--format", "-f", help="table or json")
-    ] = "table",
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
     quiet: QuietOption = False,
 ) -> None:
     """Check the model against the SHACL shapes; exit 1 on violations."""
@@ -188,16 +191,22 @@ def reason(
     assert report is not None
     for name, count in sorted(report.added.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"{count:8d}  {name}")
-    print(f"{report.total:8d}  triples inferred by {report.profile.value} in "
-          f"{report.rounds} rounds, {report.seconds:.2f} s")
+    print(
+        f"{report.total:8d}  triples inferred by {report.profile.value} in "
+        f"{report.rounds} rounds, {report.seconds:.2f} s"
+    )
     if output is not None:
         output.write_bytes(kg.export(fmt, [INFERRED_GRAPH]))
 
 
 @app.command()
 def query(
-    sparql: Annotated[str, typer.Argument(help="SPARQL text, a .rq file, or a saved query id "
-                                          "such as reports/needs-per-persona.")],
+    sparql: Annotated[
+        str,
+        typer.Argument(
+            help="SPARQL text, a .rq file, or a saved query id such as reports/needs-per-persona."
+        ),
+    ],
     data: DataOption = None,
     store: StoreOption = None,
     input_format: FormatOption = None,
@@ -207,8 +216,13 @@ def query(
     """Run a SPARQL query over the reasoned model and its findings."""
     try:
         text = _query_text(sparql)
-        kg = _build(data, store, input_format, ReasoningProfile.RULES,
-                    quiet or output_format is not ResultFormat.TABLE)
+        kg = _build(
+            data,
+            store,
+            input_format,
+            ReasoningProfile.RULES,
+            quiet or output_format is not ResultFormat.TABLE,
+        )
         result = kg.query(text)
     except CxGraphError as error:
         raise _fail(error) from None
@@ -236,8 +250,11 @@ def export(
     input_format: FormatOption = None,
     graph: Annotated[
         list[str] | None,
-        typer.Option("--graph", "-g", help="data, inferred, gaps, ontology (repeatable). "
-                     "Default: data, inferred and gaps."),
+        typer.Option(
+            "--graph",
+            "-g",
+            help="data, inferred, gaps, ontology (repeatable). Default: data, inferred and gaps.",
+        ),
     ] = None,
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="turtle, trig, nquads, json-ld, nt, rdf-xml")
@@ -258,8 +275,11 @@ def export(
         raise _fail(error) from None
     chosen = None
     if graph:
-        chosen = [g for name in graph for g in
-                  (kg.store.data_graphs() if name == "data" else _GRAPHS[name])]
+        chosen = [
+            g
+            for name in graph
+            for g in (kg.store.data_graphs() if name == "data" else _GRAPHS[name])
+        ]
     payload = kg.export(fmt, chosen)
     if output is None:
         sys.stdout.buffer.write(payload)
@@ -298,8 +318,11 @@ def serve(
     profile: ProfileOption = ReasoningProfile.RULES,
     token_file: Annotated[
         Path | None,
-        typer.Option("--token-file", help="File holding the write token (or set "
-                     "CXGRAPH_WRITE_TOKEN). Without a token, writes are off."),
+        typer.Option(
+            "--token-file",
+            help="File holding the write token (or set "
+            "CXGRAPH_WRITE_TOKEN). Without a token, writes are off.",
+        ),
     ] = None,
     base_url: Annotated[
         str | None, typer.Option("--base-url", help="Public base URL entity IRIs resolve under.")
@@ -327,14 +350,17 @@ def serve(
         }
         if production:
             overrides.update(graphiql=False, introspection=False)
-        settings = Settings.from_env(**overrides)
+        settings = Settings.from_env(None, **overrides)
         for path in settings.data:
             if not path.is_file():
                 raise CxGraphError(f"{path}: no such file")
     except (CxGraphError, OSError) as error:
         raise _fail(CxGraphError(str(error))) from None
-    err.print(f"cxgraph {__version__} serving on http://{host}:{port}/ "
-              f"(SPARQL /sparql, GraphQL /graphql)", highlight=False)
+    err.print(
+        f"cxgraph {__version__} serving on http://{host}:{port}/ "
+        f"(SPARQL /sparql, GraphQL /graphql)",
+        highlight=False,
+    )
     uvicorn.run(create_app(settings), host=host, port=port, http="h11", log_level="warning")
 
 
@@ -347,8 +373,22 @@ def list_rules() -> None:
 
 _VARIADIC = {"--data", "-d"}
 _RDF_SUFFIXES = tuple(
-    ext for ext in (".ttl", ".turtle", ".trig", ".nt", ".ntriples", ".nq", ".nquads",
-                    ".jsonld", ".json-ld", ".json", ".rdf", ".owl", ".xml")
+    ext
+    for ext in (
+        ".ttl",
+        ".turtle",
+        ".trig",
+        ".nt",
+        ".ntriples",
+        ".nq",
+        ".nquads",
+        ".jsonld",
+        ".json-ld",
+        ".json",
+        ".rdf",
+        ".owl",
+        ".xml",
+    )
 )
 
 

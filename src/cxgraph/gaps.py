@@ -150,8 +150,11 @@ def gap_triples(findings: Iterable[Finding]) -> list[ox.Triple]:
             ox.Triple(gap, cx("rule"), ox.Literal(f.rule)),
             ox.Triple(gap, cx("focus"), ox.NamedNode(f.focus)),
             ox.Triple(gap, cx("severity"), ox.Literal(f.severity.value)),
-            ox.Triple(gap, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
-                      ox.Literal(f.message, language="en")),
+            ox.Triple(
+                gap,
+                ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
+                ox.Literal(f.message, language="en"),
+            ),
             ox.Triple(gap, RDFS_LABEL, ox.Literal(f"{f.rule}: {f.focus}")),
         ]
         triples += [ox.Triple(gap, cx("evidence"), ox.NamedNode(e)) for e in f.evidence]

@@ -38,6 +38,8 @@ def cx(local: str) -> NamedNode:
 
 def is_data_graph(graph: NamedNode) -> bool:
     """True for graphs that hold asserted instance data (not ontology, inferred or gaps)."""
-    return graph == DATA_GRAPH or graph.value.startswith(DATA_GRAPH_PREFIX) or not (
-        graph.value.startswith(GRAPH_PREFIX)
+    return (
+        graph == DATA_GRAPH
+        or graph.value.startswith(DATA_GRAPH_PREFIX)
+        or not (graph.value.startswith(GRAPH_PREFIX))
     )

@@ -129,9 +129,7 @@ class _FixpointEngine:
         for i, atom in enumerate(rule.body):
             body.append(f"GRAPH {_DELTA} {{ {atom.sparql()} }}" if i == variant else atom.sparql())
         filters = "".join(f" FILTER(!isLiteral({v}))" for v in rule.head_subjects())
-        sameas = " ".join(
-            f"FILTER({a.s} != {a.o})" for a in rule.head if a.p == _SAME_AS
-        )
+        sameas = " ".join(f"FILTER({a.s} != {a.o})" for a in rule.head if a.p == _SAME_AS)
         head = " ".join(a.sparql() for a in rule.head)
         named = f"USING NAMED {_DELTA}" if variant is not None else ""
         return (

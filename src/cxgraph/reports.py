@@ -64,8 +64,13 @@ def _findings_markdown(findings: Sequence[Finding]) -> str:
     lines = ["# Gap report", ""]
     lines += _summary_lines(findings)
     for rule, group in _by_rule(findings).items():
-        lines += ["", f"## {titles.get(rule, rule)} (`{rule}`, {group[0].severity.value}): "
-                  f"{len(group)}", "", "| focus | message |", "|---|---|"]
+        lines += [
+            "",
+            f"## {titles.get(rule, rule)} (`{rule}`, {group[0].severity.value}): {len(group)}",
+            "",
+            "| focus | message |",
+            "|---|---|",
+        ]
         lines += [f"| <{f.focus}> | {_md_escape(f.message)} |" for f in group]
     return "\n".join(lines) + "\n"
 
@@ -116,8 +121,12 @@ def _findings_table(findings: Sequence[Finding], console: Console) -> None:
 
 def render_validation(report: ValidationReport, as_json: bool, console: Console) -> None:
     if as_json:
-        print(json.dumps({"conforms": report.conforms,
-                          "results": [r.as_json() for r in report.results]}, indent=2))
+        print(
+            json.dumps(
+                {"conforms": report.conforms, "results": [r.as_json() for r in report.results]},
+                indent=2,
+            )
+        )
         return
     if not report.results:
         console.print("The model conforms to the shapes.")

@@ -197,13 +197,13 @@ class RuleCompiler:
                 chains[p].append(resolved)  # type: ignore[index]
         rules = []
         for p, variants in chains.items():
-            for steps in variants:
-                vs = [ox.Variable(f"v{i}") for i in range(len(steps) + 1)]
+            for chain in variants:
+                vs = [ox.Variable(f"v{i}") for i in range(len(chain) + 1)]
                 body = tuple(
                     Atom(vs[i + 1], q, vs[i]) if inverse else Atom(vs[i], q, vs[i + 1])
-                    for i, (q, inverse) in enumerate(steps)
+                    for i, (q, inverse) in enumerate(chain)
                 )
-                name = f"prp-spo2 {_short(p)} = " + " o ".join(_short(q) for q, _ in steps)
+                name = f"prp-spo2 {_short(p)} = " + " o ".join(_short(q) for q, _ in chain)
                 rules.append(Rule(name, body, (Atom(vs[0], p, vs[-1]),)))
         return rules
 
@@ -237,18 +237,36 @@ class RuleCompiler:
         for expr, members in self._lists(OWL + "intersectionOf").items():
             for c in sub_of.get(expr, ()):  # A ⊓ B ⊑ C
                 body = tuple(Atom(X, TYPE, m) for m in members)
-                rules.append(Rule(f"cls-int1 {_short(ox.NamedNode(c))}", body,
-                                  (Atom(X, TYPE, ox.NamedNode(c)),)))
+                rules.append(
+                    Rule(
+                        f"cls-int1 {_short(ox.NamedNode(c))}",
+                        body,
+                        (Atom(X, TYPE, ox.NamedNode(c)),),
+                    )
+                )
             for c in super_of.get(expr, ()):  # C ⊑ A ⊓ B
-                head = tuple(Atom(X, TYPE, ox.NamedNode(s))
-                             for m in members for s in _and_supers(m.value, supers))
-                rules.append(Rule(f"cls-int2 {_short(ox.NamedNode(c))}",
-                                  (Atom(X, TYPE, ox.NamedNode(c)),), head))
+                head = tuple(
+                    Atom(X, TYPE, ox.NamedNode(s))
+                    for m in members
+                    for s in _and_supers(m.value, supers)
+                )
+                rules.append(
+                    Rule(
+                        f"cls-int2 {_short(ox.NamedNode(c))}",
+                        (Atom(X, TYPE, ox.NamedNode(c)),),
+                        head,
+                    )
+                )
         for expr, members in self._lists(OWL + "unionOf").items():
             for c in sub_of.get(expr, ()):  # A ⊔ B ⊑ C
                 for m in members:
-                    rules.append(Rule(f"cls-uni {_short(m)}", (Atom(X, TYPE, m),),
-                                      (Atom(X, TYPE, ox.NamedNode(c)),)))
+                    rules.append(
+                        Rule(
+                            f"cls-uni {_short(m)}",
+                            (Atom(X, TYPE, m),),
+                            (Atom(X, TYPE, ox.NamedNode(c)),),
+                        )
+                    )
         for r, p, kind, filler in self._select(_RESTRICTIONS):
             kind_name = kind.value.rsplit("#", 1)[-1]  # type: ignore[union-attr]
             assert isinstance(p, ox.NamedNode)
@@ -258,16 +276,23 @@ class RuleCompiler:
                     body = (Atom(X, p, Y), Atom(Y, TYPE, filler))  # type: ignore[arg-type]
                     rules.append(Rule(f"cls-svf1 {_short(ox.NamedNode(c))}", body, head))
                 elif kind_name == "hasValue":
-                    rules.append(Rule(f"cls-hv2 {_short(ox.NamedNode(c))}",
-                                      (Atom(X, p, filler),), head))
+                    rules.append(
+                        Rule(f"cls-hv2 {_short(ox.NamedNode(c))}", (Atom(X, p, filler),), head)
+                    )
             for c in super_of.get(r, ()):
                 body_c = Atom(X, TYPE, ox.NamedNode(c))
                 if kind_name == "hasValue":
-                    rules.append(Rule(f"cls-hv1 {_short(ox.NamedNode(c))}", (body_c,),
-                                      (Atom(X, p, filler),)))
+                    rules.append(
+                        Rule(f"cls-hv1 {_short(ox.NamedNode(c))}", (body_c,), (Atom(X, p, filler),))
+                    )
                 elif kind_name == "allValuesFrom" and _named(filler):
-                    rules.append(Rule(f"cls-avf {_short(ox.NamedNode(c))}",
-                                      (body_c, Atom(X, p, Y)), (Atom(Y, TYPE, filler),)))  # type: ignore[arg-type]
+                    rules.append(
+                        Rule(
+                            f"cls-avf {_short(ox.NamedNode(c))}",
+                            (body_c, Atom(X, p, Y)),
+                            (Atom(Y, TYPE, filler),),
+                        )
+                    )  # type: ignore[arg-type]
         return rules
 
 
@@ -312,8 +337,13 @@ def _class_rules(supers: dict[str, set[str]]) -> list[Rule]:
     for sub, sups in sorted(supers.items()):
         if sups:
             head = tuple(Atom(X, TYPE, ox.NamedNode(s)) for s in sorted(sups))
-            rules.append(Rule(f"cax-sco {_short(ox.NamedNode(sub))}",
-                              (Atom(X, TYPE, ox.NamedNode(sub)),), head))
+            rules.append(
+                Rule(
+                    f"cax-sco {_short(ox.NamedNode(sub))}",
+                    (Atom(X, TYPE, ox.NamedNode(sub)),),
+                    head,
+                )
+            )
     return rules
 
 

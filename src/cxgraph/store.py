@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-import pyoxigraph as ox
+import pyoxigraph as oxi
 import rdflib
 
 from cxgraph.errors import QueryError, StoreError
@@ -25,10 +25,11 @@ from cxgraph.namespaces import (
 )
 from cxgraph.sources import Source, SourceFormat, graph_for_source, parse_into
 
-_ONTOLOGY_SOURCE = ox.NamedNode("urn:cxgraph:ontology-source")
-_SHA256 = ox.NamedNode("urn:cxgraph:sha256")
+_ONTOLOGY_SOURCE = oxi.NamedNode("urn:cxgraph:ontology-source")
+_SHA256 = oxi.NamedNode("urn:cxgraph:sha256")
 
-QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+Term = oxi.NamedNode | oxi.BlankNode | oxi.Literal
+QueryResult = oxi.QuerySolutions | oxi.QueryBoolean | oxi.QueryTriples
 
 
 class Store:
@@ -38,12 +39,12 @@ class Store:
         self.path = path
         self.lock = threading.RLock()
         try:
-            self._ox = ox.Store(str(path)) if path is not None else ox.Store()
+            self._ox = oxi.Store(str(path)) if path is not None else oxi.Store()
         except OSError as err:
             raise StoreError(f"{path}: cannot open the store: {err}") from None
 
     @property
-    def ox(self) -> ox.Store:
+    def ox(self) -> oxi.Store:
         """The underlying pyoxigraph store, for read access by the query surfaces."""
         return self._ox
 
@@ -57,7 +58,7 @@ class Store:
 
         Returns the number of quads per source name. Raises InputError (store unchanged)
         if any source fails to parse."""
-        staging = ox.Store()
+        staging = oxi.Store()
         counts: dict[str, int] = {}
         for source in sources:
             before = len(staging)
@@ -73,18 +74,19 @@ class Store:
     def load_ontology(self, source: Source) -> int:
         """Make the ontology graph hold ``source``; a no-op when it already does (same
         content digest), so reopening a persistent store does not rewrite it."""
-        digest = ox.Literal(hashlib.sha256(source.content).hexdigest())
-        marker = ox.Triple(_ONTOLOGY_SOURCE, _SHA256, digest)
-        if any(self._ox.quads_for_pattern(marker.subject, marker.predicate, digest,
-                                          ONTOLOGY_GRAPH)):
+        digest = oxi.Literal(hashlib.sha256(source.content).hexdigest())
+        marker = oxi.Triple(_ONTOLOGY_SOURCE, _SHA256, digest)
+        if any(
+            self._ox.quads_for_pattern(marker.subject, marker.predicate, digest, ONTOLOGY_GRAPH)
+        ):
             return self.count(ONTOLOGY_GRAPH)
-        staging = ox.Store()
+        staging = oxi.Store()
         parse_into(staging, source, ONTOLOGY_GRAPH)
         return self.replace_graph(ONTOLOGY_GRAPH, [*(q.triple for q in staging), marker])
 
-    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> int:
+    def replace_graph(self, graph: oxi.NamedNode, triples: Iterable[oxi.Triple]) -> int:
         """Make ``graph`` hold exactly ``triples``."""
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        quads = [oxi.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
         with self.lock:
             if self._ox.contains_named_graph(graph):
                 self._ox.clear_graph(graph)
@@ -93,14 +95,14 @@ class Store:
             self._ox.extend(quads)
         return len(quads)
 
-    def add_to_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
+    def add_to_graph(self, graph: oxi.NamedNode, triples: Iterable[oxi.Triple]) -> None:
         with self.lock:
-            self._ox.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            self._ox.extend(oxi.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
 
-    def remove_from_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
+    def remove_from_graph(self, graph: oxi.NamedNode, triples: Iterable[oxi.Triple]) -> None:
         with self.lock:
             for t in triples:
-                self._ox.remove(ox.Quad(t.subject, t.predicate, t.object, graph))
+                self._ox.remove(oxi.Quad(t.subject, t.predicate, t.object, graph))
 
     def flush(self) -> None:
         if self.path is not None:
@@ -112,9 +114,10 @@ class Store:
         self,
         text: str,
         *,
-        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal] | None = None,
-        default_graph: list[ox.NamedNode] | None = None,
-        named_graphs: list[ox.NamedNode] | None = None,
+        substitutions: dict[oxi.Variable, oxi.NamedNode | oxi.BlankNode | oxi.Literal]
+        | None = None,
+        default_graph: list[oxi.NamedNode] | None = None,
+        named_graphs: list[oxi.NamedNode] | None = None,
     ) -> QueryResult:
         """Run a SPARQL query; the default graph is the union of all graphs unless
         ``default_graph`` names some."""
@@ -129,37 +132,37 @@ class Store:
         except SyntaxError as err:
             raise QueryError(f"SPARQL syntax error: {err.args[0] if err.args else err}") from None
 
-    def graphs(self) -> list[ox.NamedNode]:
+    def graphs(self) -> list[oxi.NamedNode]:
         return sorted(
-            (g for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode)),
+            (g for g in self._ox.named_graphs() if isinstance(g, oxi.NamedNode)),
             key=lambda g: g.value,
         )
 
-    def data_graphs(self) -> list[ox.NamedNode]:
+    def data_graphs(self) -> list[oxi.NamedNode]:
         """Graphs holding asserted instance data (all but ontology, inferred, gaps)."""
         return [g for g in self.graphs() if is_data_graph(g)]
 
-    def asserted_graphs(self) -> list[ox.NamedNode]:
+    def asserted_graphs(self) -> list[oxi.NamedNode]:
         """The ontology and the data graphs: what reasoning reads and never writes."""
         return [g for g in self.graphs() if g not in (INFERRED_GRAPH, GAPS_GRAPH)]
 
-    def count(self, graph: ox.NamedNode) -> int:
+    def count(self, graph: oxi.NamedNode) -> int:
         return sum(1 for _ in self._ox.quads_for_pattern(None, None, None, graph))
 
-    def triples(self, graphs: Sequence[ox.NamedNode]) -> Iterator[ox.Triple]:
+    def triples(self, graphs: Sequence[oxi.NamedNode]) -> Iterator[oxi.Triple]:
         for graph in graphs:
             for quad in self._ox.quads_for_pattern(None, None, None, graph):
                 yield quad.triple
 
-    def serialize(self, fmt: SourceFormat, graphs: Sequence[ox.NamedNode]) -> bytes:
+    def serialize(self, fmt: SourceFormat, graphs: Sequence[oxi.NamedNode]) -> bytes:
         """The given graphs in ``fmt``; triple formats merge them."""
         if fmt.is_dataset:
             quads = [q for g in graphs for q in self._ox.quads_for_pattern(None, None, None, g)]
-            return ox.serialize(quads, format=fmt.rdf_format) or b""
+            return oxi.serialize(quads, format=fmt.rdf_format) or b""
         triples = set(self.triples(graphs))
-        return ox.serialize(triples, format=fmt.rdf_format) or b""
+        return oxi.serialize(triples, format=fmt.rdf_format) or b""
 
-    def to_rdflib(self, graphs: Sequence[ox.NamedNode] | None = None) -> rdflib.Graph:
+    def to_rdflib(self, graphs: Sequence[oxi.NamedNode] | None = None) -> rdflib.Graph:
         """An rdflib copy of the given graphs (default: all), for pyshacl and rdflib tools."""
         graph = rdflib.Graph()
         for t in self.triples(graphs if graphs is not None else self.graphs()):
@@ -168,16 +171,16 @@ class Store:
 
 
 def _to_rdflib(term: object) -> rdflib.term.Node:
-    if isinstance(term, ox.NamedNode):
+    if isinstance(term, oxi.NamedNode):
         return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
+    if isinstance(term, oxi.BlankNode):
         return rdflib.BNode(term.value)
-    if isinstance(term, ox.Literal):
+    if isinstance(term, oxi.Literal):
         if term.language:
             return rdflib.Literal(term.value, lang=term.language)
         return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
     raise QueryError(f"cannot convert {term!r} to rdflib")
 
 
-def graph_for_path(path: Path) -> ox.NamedNode:
+def graph_for_path(path: Path) -> oxi.NamedNode:
     return graph_for_source(path.stem)

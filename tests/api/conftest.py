@@ -40,13 +40,23 @@ class LiveServer:
     process: subprocess.Popen[bytes]
 
 
-def start_server(*args: str, env: dict[str, str] | None = None,
-                 timeout: float = 60.0) -> LiveServer:
+def start_server(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60.0
+) -> LiveServer:
     """Start ``cxgraph serve`` as a real process and wait for /health."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "cxgraph", "serve", "--host", "127.0.0.1", "--port", str(port),
-         *args],
+        [
+            sys.executable,
+            "-m",
+            "cxgraph",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *args,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=env,

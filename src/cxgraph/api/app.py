@@ -53,8 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if kg is None:
             return JSONResponse({"status": "loading"}, status_code=503)
         return JSONResponse(
-            {"status": "ok", "version": __version__, "triples": len(kg.store),
-             "findings": len(kg.findings)}
+            {
+                "status": "ok",
+                "version": __version__,
+                "triples": len(kg.store),
+                "findings": len(kg.findings),
+            }
         )
 
     @app.exception_handler(CxGraphError)

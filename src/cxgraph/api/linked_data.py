@@ -113,7 +113,9 @@ def mount(app: FastAPI, settings: Settings) -> None:
         if media is None:
             return Response(
                 f"Not acceptable; this resource is available as {', '.join(_OFFERED)}\n",
-                status_code=406, media_type="text/plain", headers={"Vary": "Accept"},
+                status_code=406,
+                media_type="text/plain",
+                headers={"Vary": "Accept"},
             )
         if media == "text/html":
             served = frozenset(i for group in _index(request, kg).values() for i in group)
@@ -139,15 +141,18 @@ def _label_of(kg: KnowledgeGraph, iri: str) -> str:
     for quad in kg.store.ox.quads_for_pattern(
         ox.NamedNode(iri), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), None
     ):
-        return str(quad.object.value)
+        if isinstance(quad.object, ox.Literal):
+            return quad.object.value
     return iri
 
 
 def _link(iri: str, label: str | None, served: frozenset[str]) -> str:
     text = html.escape(label or iri)
     if iri in served:
-        return f'<a href="{html.escape(_document_key(iri))}#{html.escape(urlsplit(iri).fragment)}"' \
-               f' title="{html.escape(iri)}">{text}</a>'
+        return (
+            f'<a href="{html.escape(_document_key(iri))}#{html.escape(urlsplit(iri).fragment)}"'
+            f' title="{html.escape(iri)}">{text}</a>'
+        )
     return f'<span title="{html.escape(iri)}">{text}</span>'
 
 
@@ -159,6 +164,12 @@ def _term(term: object, label: object, served: frozenset[str]) -> str:
     return html.escape(str(term))
 
 
+def _solutions(kg: KnowledgeGraph, text: str, entity: ox.NamedNode) -> ox.QuerySolutions:
+    result = kg.store.query(text, substitutions={ox.Variable("entity"): entity})
+    assert isinstance(result, ox.QuerySolutions)
+    return result
+
+
 def render_page(kg: KnowledgeGraph, iris: list[str], served: frozenset[str]) -> str:
     """An HTML page describing the entities of one document."""
     sections = []
@@ -168,13 +179,17 @@ def render_page(kg: KnowledgeGraph, iris: list[str], served: frozenset[str]) -> 
         entity = ox.NamedNode(iri)
         fragment = urlsplit(iri).fragment
         rows = []
-        for row in kg.store.query(outgoing, substitutions={ox.Variable("entity"): entity}):
-            rows.append(f"<tr><td>{_term(row['p'], row['pLabel'], served)}</td>"  # type: ignore[index]
-                        f"<td>{_term(row['o'], row['oLabel'], served)}</td></tr>")  # type: ignore[index]
+        for row in _solutions(kg, outgoing, entity):
+            rows.append(
+                f"<tr><td>{_term(row['p'], row['pLabel'], served)}</td>"
+                f"<td>{_term(row['o'], row['oLabel'], served)}</td></tr>"
+            )
         back = []
-        for row in kg.store.query(incoming, substitutions={ox.Variable("entity"): entity}):
-            back.append(f"<tr><td>{_term(row['s'], row['sLabel'], served)}</td>"  # type: ignore[index]
-                        f"<td>{_term(row['p'], row['pLabel'], served)}</td></tr>")  # type: ignore[index]
+        for row in _solutions(kg, incoming, entity):
+            back.append(
+                f"<tr><td>{_term(row['s'], row['sLabel'], served)}</td>"
+                f"<td>{_term(row['p'], row['pLabel'], served)}</td></tr>"
+            )
         gaps = [f for f in kg.findings if f.focus == iri]
         gap_items = "".join(
             f'<li class="{f.severity.value}"><strong>{html.escape(f.rule)}</strong> '
@@ -186,9 +201,15 @@ def render_page(kg: KnowledgeGraph, iris: list[str], served: frozenset[str]) -> 
             f"<p><code>{html.escape(iri)}</code></p>"
             + (f"<h3>Gaps</h3><ul>{gap_items}</ul>" if gaps else "<p>No gaps on this entity.</p>")
             + "<h3>Statements</h3><table><tr><th>property</th><th>value</th></tr>"
-            + "".join(rows) + "</table>"
-            + ("<h3>Referenced by</h3><table><tr><th>entity</th><th>property</th></tr>"
-               + "".join(back) + "</table>" if back else "")
+            + "".join(rows)
+            + "</table>"
+            + (
+                "<h3>Referenced by</h3><table><tr><th>entity</th><th>property</th></tr>"
+                + "".join(back)
+                + "</table>"
+                if back
+                else ""
+            )
             + "</section>"
         )
     title = html.escape(_label_of(kg, iris[0]) if len(iris) == 1 else _document_key(iris[0]))
@@ -196,5 +217,6 @@ def render_page(kg: KnowledgeGraph, iris: list[str], served: frozenset[str]) -> 
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f"<title>{title} · cxgraph</title><link rel=stylesheet href=/assets/cxgraph.css>"
         f'</head><body><header><a href="/">cxgraph</a></header><main><h1>{title}</h1>'
-        + "".join(sections) + "</main></body></html>"
+        + "".join(sections)
+        + "</main></body></html>"
     )

@@ -12,8 +12,11 @@ def get_kg(request: Request) -> KnowledgeGraph:
     """The served knowledge graph; 503 while it is still being built."""
     kg: KnowledgeGraph | None = getattr(request.app.state, "kg", None)
     if kg is None:
-        raise HTTPException(status_code=503, detail="the knowledge graph is still loading",
-                            headers={"Retry-After": "1"})
+        raise HTTPException(
+            status_code=503,
+            detail="the knowledge graph is still loading",
+            headers={"Retry-After": "1"},
+        )
     return kg
 
 

@@ -32,8 +32,8 @@ DASHBOARD_QUERIES = (
 def dashboard_html() -> str:
     queries = {q.id: q.text for q in saved_queries() if q.id in DASHBOARD_QUERIES}
     blob = json.dumps(queries).replace("<", "\\u003c")
-    return (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace(
-        "__SAVED_QUERIES__", blob
+    return (
+        (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace("__SAVED_QUERIES__", blob)
     )
 
 
