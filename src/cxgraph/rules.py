@@ -233,7 +233,7 @@ class RuleCompiler:
             if _named(sub) and isinstance(sup, ox.BlankNode):
                 super_of[sup].add(sub.value)  # type: ignore[union-attr]
             if isinstance(sub, ox.BlankNode) and _named(sup):
-                sub_of[sub].update(_and_supers(sup.value, supers))  # type: ignore[union-attr]
+                sub_of[sub].update(_and_supers(sup.value, supers))
         for expr, members in self._lists(OWL + "intersectionOf").items():
             for c in sub_of.get(expr, ()):  # A ⊓ B ⊑ C
                 body = tuple(Atom(X, TYPE, m) for m in members)
@@ -268,12 +268,12 @@ class RuleCompiler:
                         )
                     )
         for r, p, kind, filler in self._select(_RESTRICTIONS):
-            kind_name = kind.value.rsplit("#", 1)[-1]  # type: ignore[union-attr]
+            kind_name = kind.value.rsplit("#", 1)[-1]
             assert isinstance(p, ox.NamedNode)
             for c in sub_of.get(r, ()):
                 head = (Atom(X, TYPE, ox.NamedNode(c)),)
                 if kind_name == "someValuesFrom" and _named(filler):
-                    body = (Atom(X, p, Y), Atom(Y, TYPE, filler))  # type: ignore[arg-type]
+                    body = (Atom(X, p, Y), Atom(Y, TYPE, filler))
                     rules.append(Rule(f"cls-svf1 {_short(ox.NamedNode(c))}", body, head))
                 elif kind_name == "hasValue":
                     rules.append(
@@ -292,7 +292,7 @@ class RuleCompiler:
                             (body_c, Atom(X, p, Y)),
                             (Atom(Y, TYPE, filler),),
                         )
-                    )  # type: ignore[arg-type]
+                    )
         return rules
 
 
