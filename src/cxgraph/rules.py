@@ -231,7 +231,7 @@ class RuleCompiler:
         super_of: dict[object, set[str]] = defaultdict(set)  # named class ⊑ expression
         for sub, sup in self._select(_CLASS_AXIOMS):
             if _named(sub) and isinstance(sup, ox.BlankNode):
-                super_of[sup].add(sub.value)  # type: ignore[union-attr]
+                super_of[sup].add(sub.value)
             if isinstance(sub, ox.BlankNode) and _named(sup):
                 sub_of[sub].update(_and_supers(sup.value, supers))
         for expr, members in self._lists(OWL + "intersectionOf").items():
