@@ -55,3 +55,26 @@ def test_sample_findings_depend_on_reasoning(path: Path) -> None:
 def test_owlrl_gives_the_same_findings(path: Path) -> None:
     kg = build_knowledge_graph([path], profile=ReasoningProfile.OWLRL)
     assert sorted((f.rule, f.focus) for f in kg.findings) == golden(path)
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_sample_is_consistent_under_owlrl(path: Path) -> None:
+    """No owl:Nothing, no disjointness violated, in the owlrl closure."""
+    from cxgraph.checks import run_checks
+
+    kg = build_knowledge_graph([path], profile=ReasoningProfile.OWLRL)
+    assert [v for v in run_checks(kg.store) if v.check == "disjointness-violated"] == []
+
+
+def test_inconsistent_model_is_caught(tmp_path: Path) -> None:
+    from cxgraph.checks import run_checks
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix cx: <https://w3id.org/cxgraph#> .\n"
+        "<https://e.org/x> cx:hasNeed <https://e.org/n> ; cx:delivers <https://e.org/o> .\n"
+    )
+    for profile in (ReasoningProfile.RULES, ReasoningProfile.OWLRL):
+        kg = build_knowledge_graph([bad], profile=profile)
+        found = [v for v in run_checks(kg.store) if v.check == "disjointness-violated"]
+        assert [v.term for v in found] == ["https://e.org/x"]
