@@ -21,7 +21,7 @@ from cxgraph.namespaces import GRAPH_PREFIX, INFERRED_GRAPH, OWL
 from cxgraph.rules import Rule, RuleCompiler
 from cxgraph.store import Store
 
-_DELTA = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta")
+DELTA = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta")
 _NEW = ox.NamedNode(GRAPH_PREFIX + "reasoning:new")
 _SCRATCH = ox.NamedNode(GRAPH_PREFIX + "reasoning:scratch")
 _SAME_AS = ox.NamedNode(OWL + "sameAs")
@@ -73,23 +73,54 @@ def _infer_rules(store: Store) -> InferenceReport:
     report = InferenceReport(ReasoningProfile.RULES)
     rules = compile_rules(store)
     sources = [*store.asserted_graphs(), INFERRED_GRAPH]
-    engine = _FixpointEngine(store.ox, sources)
+    engine = FixpointEngine(store.ox, sources)
     report.rounds = engine.run(rules, report.added)
     return report
 
 
-class _FixpointEngine:
+Keys = set[tuple[str, str | None]]
+
+_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_PREDICATES = "SELECT DISTINCT ?g ?p WHERE { GRAPH ?g { ?s ?p ?o } }"
+_CLASSES = (
+    "SELECT DISTINCT ?g ?c WHERE { GRAPH ?g { ?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?c }"
+    " FILTER(isIRI(?c)) }"
+)
+_COUNT = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+def graph_keys(store: ox.Store, graph: ox.NamedNode) -> Keys:
+    """The delta keys (predicates, and rdf:type with each class) of a graph's triples."""
+    keys: Keys = set()
+    for row in store.query(_PREDICATES, substitutions={ox.Variable("g"): graph}):  # type: ignore[union-attr]
+        keys.add((row["p"].value, None))
+    for row in store.query(_CLASSES, substitutions={ox.Variable("g"): graph}):  # type: ignore[union-attr]
+        keys.add((_TYPE, row["c"].value))
+    return keys
+
+
+def graph_size(store: ox.Store, graph: ox.NamedNode) -> int:
+    result = store.query(_COUNT, substitutions={ox.Variable("g"): graph})
+    assert isinstance(result, ox.QuerySolutions)
+    return sum(int(row["n"].value) for row in result)
+
+
+class FixpointEngine:
     """Runs rules as SPARQL updates: each round's new triples go to a scratch graph,
-    are cleaned of what is already known, then added to the inferred graph."""
+    are cleaned of what is already known, then added to the inferred graph.
+
+    ``run(seeded=True)`` starts from triples a caller put in :data:`DELTA` (already in the
+    store), evaluating only the rule variants they can feed: incremental maintenance."""
 
     def __init__(self, store: ox.Store, sources: list[ox.NamedNode]) -> None:
         self._store = store
         self._using = " ".join(f"USING {g}" for g in [*sources, _NEW])
 
-    def run(self, rules: list[Rule], added: Counter[str]) -> int:
-        for g in (_DELTA, _NEW, _SCRATCH):
-            self._store.remove_graph(g) if self._store.contains_named_graph(g) else None
-        delta_keys: set[tuple[str, str | None]] | None = None
+    def run(self, rules: list[Rule], added: Counter[str], *, seeded: bool = False) -> int:
+        for g in (_NEW, _SCRATCH) if seeded else (DELTA, _NEW, _SCRATCH):
+            if self._store.contains_named_graph(g):
+                self._store.remove_graph(g)
+        delta_keys: Keys | None = graph_keys(self._store, DELTA) if seeded else None
         rounds = 0
         try:
             while delta_keys is None or delta_keys:
@@ -98,14 +129,12 @@ class _FixpointEngine:
                     self._apply(rule, delta_keys, added)
                 delta_keys = self._advance()
         finally:
-            for g in (_DELTA, _NEW, _SCRATCH):
+            for g in (DELTA, _NEW, _SCRATCH):
                 if self._store.contains_named_graph(g):
                     self._store.remove_graph(g)
         return rounds
 
-    def _apply(
-        self, rule: Rule, delta_keys: set[tuple[str, str | None]] | None, added: Counter[str]
-    ) -> None:
+    def _apply(self, rule: Rule, delta_keys: Keys | None, added: Counter[str]) -> None:
         if delta_keys is None:
             variants: list[int | None] = [None]
         else:
@@ -114,45 +143,48 @@ class _FixpointEngine:
             return
         for variant in variants:
             self._store.update(self._render(rule, variant))
+        if not self._store.contains_named_graph(_SCRATCH):
+            return
         self._store.update(
             f"DELETE {{ GRAPH {_SCRATCH} {{ ?s ?p ?o }} }} {self._using} USING NAMED {_SCRATCH} "
             f"WHERE {{ GRAPH {_SCRATCH} {{ ?s ?p ?o }} ?s ?p ?o }}"
         )
-        count = sum(1 for _ in self._store.quads_for_pattern(None, None, None, _SCRATCH))
+        count = graph_size(self._store, _SCRATCH)
         if count:
             added[rule.name] += count
             self._store.update(f"ADD {_SCRATCH} TO {_NEW}")
         self._store.update(f"DROP SILENT GRAPH {_SCRATCH}")
 
     def _render(self, rule: Rule, variant: int | None) -> str:
-        body = []
-        for i, atom in enumerate(rule.body):
-            body.append(f"GRAPH {_DELTA} {{ {atom.sparql()} }}" if i == variant else atom.sparql())
-        filters = "".join(f" FILTER(!isLiteral({v}))" for v in rule.head_subjects())
-        sameas = " ".join(f"FILTER({a.s} != {a.o})" for a in rule.head if a.p == _SAME_AS)
-        head = " ".join(a.sparql() for a in rule.head)
-        named = f"USING NAMED {_DELTA}" if variant is not None else ""
-        return (
-            f"INSERT {{ GRAPH {_SCRATCH} {{ {head} }} }} {self._using} {named} "
-            f"WHERE {{ {' '.join(body)}{filters} {sameas} }}"
-        )
+        return render_rule(rule, variant, _SCRATCH, self._using)
 
-    def _advance(self) -> set[tuple[str, str | None]]:
+    def _advance(self) -> Keys:
         """Move this round's new triples into the inferred graph and make them the delta."""
         if not self._store.contains_named_graph(_NEW):
             return set()
-        keys: set[tuple[str, str | None]] = set()
-        for quad in self._store.quads_for_pattern(None, None, None, _NEW):
-            p = quad.predicate.value
-            if p.endswith("#type") and isinstance(quad.object, ox.NamedNode):
-                keys.add((p, quad.object.value))
-            keys.add((p, None))
+        keys = graph_keys(self._store, _NEW)
         self._store.update(f"ADD {_NEW} TO {INFERRED_GRAPH}")
-        self._store.update(f"MOVE {_NEW} TO {_DELTA}")
+        self._store.update(f"MOVE {_NEW} TO {DELTA}")
         return keys
 
 
-def _matches(key: tuple[str, str | None], delta_keys: set[tuple[str, str | None]]) -> bool:
+def render_rule(rule: Rule, variant: int | None, target: ox.NamedNode, using: str) -> str:
+    """The rule as a SPARQL update inserting its head into ``target``; with ``variant``,
+    body atom ``variant`` is matched in :data:`DELTA` only (semi-naive)."""
+    body = []
+    for i, atom in enumerate(rule.body):
+        body.append(f"GRAPH {DELTA} {{ {atom.sparql()} }}" if i == variant else atom.sparql())
+    filters = "".join(f" FILTER(!isLiteral({v}))" for v in rule.head_subjects())
+    sameas = " ".join(f"FILTER({a.s} != {a.o})" for a in rule.head if a.p == _SAME_AS)
+    head = " ".join(a.sparql() for a in rule.head)
+    named = f"USING NAMED {DELTA}" if variant is not None else ""
+    return (
+        f"INSERT {{ GRAPH {target} {{ {head} }} }} {using} {named} "
+        f"WHERE {{ {' '.join(body)}{filters} {sameas} }}"
+    )
+
+
+def _matches(key: tuple[str, str | None], delta_keys: Keys) -> bool:
     return key in delta_keys
 
 
