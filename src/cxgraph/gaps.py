@@ -134,10 +134,15 @@ def detect_gaps(
     findings: list[Finding] = []
     for rule in select_rules(rules, severities):
         findings.extend(run_rule(store, rule))
-    findings.sort(key=lambda f: (f.severity.rank, f.rule, f.focus))
+    findings = sort_findings(findings)
     if write:
         store.replace_graph(GAPS_GRAPH, gap_triples(findings))
     return findings
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings by severity (errors first), rule and focus."""
+    return sorted(findings, key=lambda f: (f.severity.rank, f.rule, f.focus))
 
 
 def gap_triples(findings: Iterable[Finding]) -> list[ox.Triple]:

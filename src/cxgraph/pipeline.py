@@ -17,6 +17,7 @@ import rdflib
 
 from cxgraph import resources
 from cxgraph.gaps import Finding, Severity, detect_gaps
+from cxgraph.incremental import ChangeReport, apply_change
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH
 from cxgraph.reasoning import InferenceReport, ReasoningProfile, infer
 from cxgraph.sources import Source, SourceFormat
@@ -60,6 +61,18 @@ class KnowledgeGraph:
             counts = self.store.load_sources(sources)
             self.refresh()
         return counts
+
+    def change(
+        self, additions: Sequence[ox.Quad] = (), removals: Sequence[ox.Quad] = ()
+    ) -> ChangeReport:
+        """Add and remove asserted quads (in data graphs), then bring the inferred graph
+        and the findings up to date incrementally (delete and rederive)."""
+        with self.store.lock:
+            report, self.findings = apply_change(
+                self.store, self.findings, list(additions), list(removals), self.profile
+            )
+            self.store.flush()
+        return report
 
     def validate(self) -> ValidationReport:
         """SHACL validation of the reasoned model."""

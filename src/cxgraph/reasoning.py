@@ -83,8 +83,8 @@ Keys = set[tuple[str, str | None]]
 _TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _PREDICATES = "SELECT DISTINCT ?g ?p WHERE { GRAPH ?g { ?s ?p ?o } }"
 _CLASSES = (
-    "SELECT DISTINCT ?g ?c WHERE { GRAPH ?g { ?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?c }"
-    " FILTER(isIRI(?c)) }"
+    "SELECT DISTINCT ?g ?c WHERE { "
+    "GRAPH ?g { ?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?c } FILTER(isIRI(?c)) }"
 )
 _COUNT = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
@@ -115,6 +115,7 @@ class FixpointEngine:
     def __init__(self, store: ox.Store, sources: list[ox.NamedNode]) -> None:
         self._store = store
         self._using = " ".join(f"USING {g}" for g in [*sources, _NEW])
+        self.touched: Keys = set()
 
     def run(self, rules: list[Rule], added: Counter[str], *, seeded: bool = False) -> int:
         for g in (_NEW, _SCRATCH) if seeded else (DELTA, _NEW, _SCRATCH):
@@ -163,6 +164,7 @@ class FixpointEngine:
         if not self._store.contains_named_graph(_NEW):
             return set()
         keys = graph_keys(self._store, _NEW)
+        self.touched |= keys
         self._store.update(f"ADD {_NEW} TO {INFERRED_GRAPH}")
         self._store.update(f"MOVE {_NEW} TO {DELTA}")
         return keys

@@ -18,8 +18,6 @@ import rdflib
 
 from cxgraph.errors import QueryError, StoreError
 from cxgraph.namespaces import (
-    GAPS_GRAPH,
-    INFERRED_GRAPH,
     ONTOLOGY_GRAPH,
     is_data_graph,
 )
@@ -144,7 +142,10 @@ class Store:
 
     def asserted_graphs(self) -> list[oxi.NamedNode]:
         """The ontology and the data graphs: what reasoning reads and never writes."""
-        return [g for g in self.graphs() if g not in (INFERRED_GRAPH, GAPS_GRAPH)]
+        graphs = self.data_graphs()
+        if self._ox.contains_named_graph(ONTOLOGY_GRAPH):
+            graphs.insert(0, ONTOLOGY_GRAPH)
+        return graphs
 
     def count(self, graph: oxi.NamedNode) -> int:
         return sum(1 for _ in self._ox.quads_for_pattern(None, None, None, graph))
