@@ -1,0 +1,417 @@
+"""HTTP plumbing shared by the SPARQL, Graph Store and write routes.
+
+Content negotiation (``Accept`` with q-values and wildcards, the ``format=`` override),
+the serialisations offered for each kind of answer, bounded reading of request bodies,
+strict UTF-8 decoding of forms and query strings, and the guard that inspects SPARQL text
+before pyoxigraph sees it: ``SERVICE`` and ``LOAD`` are refused (pyoxigraph would make the
+HTTP request), ``file:`` IRIs are refused, and the ``FROM`` / ``FROM NAMED`` clauses are read
+so that the dataset is always made of graphs the store holds. Nothing here is fetched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from urllib.parse import parse_qsl, urljoin
+
+import pyoxigraph as ox
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from cxgraph.namespaces import PREFIXES
+
+READ_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "X-Cxgraph-Truncated, X-Cxgraph-Row-Limit",
+}
+TRUNCATED_HEADER = "X-Cxgraph-Truncated"
+
+
+class ProtocolError(Exception):
+    """A request the protocol refuses; rendered as ``{"error", "message"}`` JSON."""
+
+    def __init__(
+        self, status: int, error: str, message: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+async def protocol_error_response(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProtocolError)
+    return JSONResponse(
+        {"error": exc.error, "message": exc.message}, status_code=exc.status, headers=exc.headers
+    )
+
+
+def bad_request(message: str, error: str = "bad_request") -> ProtocolError:
+    return ProtocolError(400, error, message)
+
+
+# -- formats and negotiation ---------------------------------------------------------------
+
+
+class Answer(Enum):
+    """The kinds of answer, each with its own set of serialisations."""
+
+    SOLUTIONS = "solutions"
+    BOOLEAN = "boolean"
+    GRAPH = "graph"
+    DATASET = "dataset"
+
+
+@dataclass(frozen=True)
+class Format:
+    """One serialisation: a short name for ``format=``, media types (the first is sent)."""
+
+    name: str
+    media_types: tuple[str, ...]
+    rdf: ox.RdfFormat | None = None
+    aliases: tuple[str, ...] = field(default=())
+
+    @property
+    def media_type(self) -> str:
+        return self.media_types[0]
+
+    def sent_as(self, media_type: str) -> Format:
+        """This format with ``media_type`` as the one to send."""
+        others = tuple(m for m in self.media_types if m != media_type)
+        return replace(self, media_types=(media_type, *others))
+
+    def same(self, other: Format) -> bool:
+        return self.name == other.name
+
+    @property
+    def content_type(self) -> str:
+        textual = self.media_type.startswith("text/") or self.media_type.endswith(
+            ("json", "xml", "n-triples", "n-quads", "trig")
+        )
+        return f"{self.media_type}; charset=utf-8" if textual else self.media_type
+
+
+JSON = Format("json", ("application/sparql-results+json", "application/json"))
+XML = Format("xml", ("application/sparql-results+xml", "application/xml", "text/xml"))
+CSV = Format("csv", ("text/csv",))
+TSV = Format("tsv", ("text/tab-separated-values",))
+TURTLE = Format("turtle", ("text/turtle", "application/x-turtle"), ox.RdfFormat.TURTLE, ("ttl",))
+NTRIPLES = Format(
+    "ntriples", ("application/n-triples", "text/plain"), ox.RdfFormat.N_TRIPLES, ("nt", "n-triples")
+)
+JSONLD = Format("jsonld", ("application/ld+json",), ox.RdfFormat.JSON_LD, ("json-ld", "json"))
+RDFXML = Format(
+    "rdfxml",
+    ("application/rdf+xml", "application/xml", "text/xml"),
+    ox.RdfFormat.RDF_XML,
+    ("rdf-xml", "rdf", "xml"),
+)
+TRIG = Format("trig", ("application/trig",), ox.RdfFormat.TRIG)
+NQUADS = Format("nquads", ("application/n-quads",), ox.RdfFormat.N_QUADS, ("nq", "n-quads"))
+HTML = Format("html", ("text/html",))
+
+# In order of preference: the first is the default for */* or no Accept at all.
+OFFERS: dict[Answer, tuple[Format, ...]] = {
+    Answer.SOLUTIONS: (JSON, XML, CSV, TSV),
+    Answer.BOOLEAN: (JSON, XML),
+    Answer.GRAPH: (TURTLE, NTRIPLES, JSONLD, RDFXML),
+    Answer.DATASET: (TRIG, NQUADS),
+}
+GRAPH_FORMATS = OFFERS[Answer.GRAPH]
+DATASET_FORMATS = OFFERS[Answer.DATASET]
+
+
+@dataclass(frozen=True)
+class _Range:
+    type: str
+    subtype: str
+    q: float
+
+    def specificity(self, media_type: str) -> int:
+        """-1 if the range does not match ``media_type``, else 0 (*/*), 1 (type/*), 2."""
+        mtype, _, msub = media_type.partition("/")
+        if self.type == "*":
+            return 0
+        if self.type != mtype:
+            return -1
+        if self.subtype == "*":
+            return 1
+        return 2 if self.subtype == msub else -1
+
+
+def parse_accept(header: str) -> list[_Range]:
+    """The media ranges of an Accept header; malformed entries are skipped."""
+    ranges = []
+    for item in header.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        mtype, slash, msub = media.lower().partition("/")
+        if not slash or not mtype or not msub:
+            continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append(_Range(mtype, msub, q))
+    return ranges
+
+
+def _quality(media_type: str, ranges: Sequence[_Range]) -> float:
+    """The q of the most specific range matching ``media_type`` (0 if none does)."""
+    matches = [(r.specificity(media_type), r.q) for r in ranges]
+    matches = [m for m in matches if m[0] >= 0]
+    return max(matches)[1] if matches else 0.0
+
+
+def negotiate(accept: str | None, offered: Sequence[Format]) -> Format | None:
+    """The offered format the client prefers (ties go to the earlier offer), or None.
+
+    The format comes back with the media type that won first (``application/json`` when
+    the client asked for that and not for ``application/sparql-results+json``), so the
+    Content-Type sent is one the client accepts."""
+    if accept is None or not accept.strip():
+        return offered[0]
+    ranges = parse_accept(accept)
+    if not ranges:
+        return offered[0]
+    chosen, chosen_q = None, 0.0
+    for fmt in offered:
+        for media_type in fmt.media_types:
+            q = _quality(media_type, ranges)
+            if q > chosen_q:
+                chosen, chosen_q = fmt.sent_as(media_type), q
+    return chosen
+
+
+def choose_format(request: Request, offered: Sequence[Format], what: str) -> Format:
+    """``format=`` if given (400 if it does not apply), else Accept (406 if none fits)."""
+    names = query_params(request).get("format", [])
+    if names:
+        wanted = names[-1].strip().lower()
+        for fmt in offered:
+            if wanted in (fmt.name, *fmt.aliases):
+                return fmt
+            if wanted in fmt.media_types:
+                return fmt.sent_as(wanted)
+        raise bad_request(
+            f"format={wanted!r} does not apply to {what}; choose one of "
+            + ", ".join(f.name for f in offered),
+            "unknown_format",
+        )
+    negotiated = negotiate(request.headers.get("accept"), offered)
+    if negotiated is None:
+        raise ProtocolError(
+            406,
+            "not_acceptable",
+            f"none of the acceptable media types can carry {what}; offered: "
+            + ", ".join(f.media_type for f in offered),
+            READ_CORS,
+        )
+    return negotiated
+
+
+def render_rdf(
+    items: Iterable[ox.Triple] | Iterable[ox.Quad],
+    fmt: Format,
+    prefixes: Mapping[str, str] | None = None,
+) -> bytes:
+    """Triples (or quads, for TriG and N-Quads) in ``fmt``, with cxgraph's prefixes."""
+    if fmt.rdf is None:
+        raise ValueError(f"{fmt.name} is not an RDF serialisation")
+    chosen = None
+    if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+        chosen = {**PREFIXES, **(prefixes or {})}
+    return ox.serialize(items, format=fmt.rdf, prefixes=chosen) or b""
+
+
+# -- request bodies, forms and query strings ------------------------------------------------
+
+
+def media_type_of(request: Request) -> tuple[str, dict[str, str]]:
+    """The request's media type (lower case) and its parameters."""
+    header = request.headers.get("content-type", "")
+    media, *params = (part.strip() for part in header.split(";"))
+    parsed = {}
+    for param in params:
+        key, _, value = param.partition("=")
+        parsed[key.strip().lower()] = value.strip().strip('"')
+    return media.lower(), parsed
+
+
+def require_utf8(params: Mapping[str, str]) -> None:
+    charset = params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise ProtocolError(
+            415, "unsupported_charset", f"charset={charset} is not supported; send UTF-8"
+        )
+
+
+async def read_body(request: Request, limit: int, what: str) -> bytes:
+    """The request body, or 413 as soon as it is known to exceed ``limit`` bytes."""
+    too_large = ProtocolError(413, "too_large", f"{what} is larger than {limit} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def decode_utf8(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise bad_request(f"{what} is not valid UTF-8 (byte {err.start})", "bad_encoding") from None
+
+
+def parse_form(data: bytes | str, what: str) -> dict[str, list[str]]:
+    """An ``application/x-www-form-urlencoded`` text, strictly decoded as UTF-8."""
+    text = decode_utf8(data, what) if isinstance(data, bytes) else data
+    try:
+        pairs = parse_qsl(
+            text, keep_blank_values=True, encoding="utf-8", errors="strict", max_num_fields=200
+        )
+    except UnicodeDecodeError:
+        raise bad_request(
+            f"{what} has percent-escapes that are not UTF-8", "bad_encoding"
+        ) from None
+    except ValueError as err:
+        raise bad_request(f"{what}: {err}") from None
+    form: dict[str, list[str]] = {}
+    for key, value in pairs:
+        form.setdefault(key, []).append(value)
+    return form
+
+
+def query_params(request: Request) -> dict[str, list[str]]:
+    """The URL's parameters (Starlette would silently replace bad UTF-8)."""
+    cached: dict[str, list[str]] | None = request.scope.get("cxgraph.query_params")
+    if cached is None:
+        cached = parse_form(request.scope.get("query_string", b""), "the query string")
+        request.scope["cxgraph.query_params"] = cached
+    return cached
+
+
+def base_url(request: Request, configured: str | None) -> str:
+    """The public base URL of the service, without a trailing slash."""
+    if configured:
+        return configured.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+# -- the SPARQL text guard ------------------------------------------------------------------
+
+_PN = (
+    r"A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
+    r"\u2070-\uFFFF\U00010000-\U000EFFFF"
+)
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_LOCAL_CHAR = rf"[{_PN}0-9_:\-\u00B7\u0300-\u036F\u203F-\u2040]|{_PLX}"
+_TOKEN = re.compile(
+    rf"""
+    (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*>)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+               |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<var>[?$][{_PN}0-9_\u00B7\u0300-\u036F\u203F-\u2040]+)
+  | (?P<bnode>_:[{_PN}0-9_](?:[{_PN}0-9_.\-\u00B7\u0300-\u036F\u203F-\u2040]*
+                               [{_PN}0-9_\-\u00B7\u0300-\u036F\u203F-\u2040])?)
+  | (?P<pname>(?P<prefix>[{_PN}](?:[{_PN}0-9_.\-\u00B7]*[{_PN}0-9_\-\u00B7])?)?:
+               (?:(?:{_LOCAL_CHAR})(?:(?:{_LOCAL_CHAR}|\.)*(?:{_LOCAL_CHAR}))?)?)
+  | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<space>\s+)
+  | (?P<stray>["'\\])
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_REFUSED_WORDS = ("SERVICE", "LOAD")
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What the guard learnt from a query or update text."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+    @property
+    def has_dataset(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+def _unescape_iri(raw: str) -> str:
+    return re.sub(
+        r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})",
+        lambda m: chr(int(m.group(1) or m.group(2), 16)),
+        raw[1:-1],
+    )
+
+
+def _line(text: str, match: re.Match[str]) -> int:
+    return text.count("\n", 0, match.start()) + 1
+
+
+def inspect_sparql(text: str, base_iri: str) -> Inspection:
+    """Refuse SERVICE, LOAD and ``file:`` IRIs before evaluation; return FROM clauses.
+
+    pyoxigraph's parser matches keywords without word boundaries (``SERVICESILENT``,
+    ``trueSERVICE`` and ``SERVICE:x`` all parse as SERVICE), so any bare word or prefix
+    name that contains SERVICE or LOAD is refused; IRIs, strings, comments, variables and
+    local names cannot hide a keyword. A stray quote or backslash is refused too, so this
+    tokenizer and the parser never disagree on where a string ends."""
+    prefixes: dict[str, str] = dict(PREFIXES)
+    base = base_iri
+    default_graphs: list[str] = []
+    named_graphs: list[str] = []
+    previous: list[tuple[str, str]] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        value = match.group()
+        if kind in ("space", "comment"):
+            continue
+        if kind == "stray":
+            raise bad_request(f"unbalanced {value!r} at line {_line(text, match)}", "syntax_error")
+        if kind == "word" or (kind == "pname" and match.group("prefix")):
+            word = (value if kind == "word" else match.group("prefix")).upper()
+            for refused in _REFUSED_WORDS:
+                if refused in word:
+                    raise bad_request(
+                        f"{refused} is not allowed (line {_line(text, match)}): cxgraph "
+                        "never fetches remote data; load files with POST /upload",
+                        refused.lower(),
+                    )
+        iri: str | None = None
+        if kind == "iri":
+            iri = urljoin(base, _unescape_iri(value))
+            if iri.lower().startswith("file:") or value[1:].lower().startswith("file:"):
+                raise bad_request(
+                    f"file: IRIs are not allowed (line {_line(text, match)})", "file_iri"
+                )
+        elif kind == "pname":
+            prefix, _, local = value.partition(":")
+            if prefix in prefixes:
+                iri = prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+        last = previous[-1] if previous else ("", "")
+        before = previous[-2] if len(previous) > 1 else ("", "")
+        if kind == "iri" and last[0] == "pname" and before == ("word", "PREFIX"):
+            prefixes[last[1].rstrip(":")] = iri or ""
+        elif kind == "iri" and last == ("word", "BASE"):
+            base = iri or base
+        elif iri is not None and last == ("word", "FROM"):
+            default_graphs.append(iri)
+        elif iri is not None and last == ("word", "NAMED") and before == ("word", "FROM"):
+            named_graphs.append(iri)
+        previous.append((kind, value.upper() if kind == "word" else value))
+    return Inspection(tuple(default_graphs), tuple(named_graphs))

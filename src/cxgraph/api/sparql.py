@@ -1,0 +1,402 @@
+"""The SPARQL 1.1 Protocol endpoint at ``/sparql``: it reads the knowledge graph.
+
+Queries arrive by GET, by form POST or by direct POST; updates by form or direct POST with
+a bearer token (see :mod:`cxgraph.api.writes`). The dataset is the union of every graph
+unless the request (``default-graph-uri``, ``named-graph-uri``) or the query (``FROM``,
+``FROM NAMED``) names graphs, which must be graphs the store holds: nothing is fetched.
+Answers are negotiated (JSON, XML, CSV, TSV for solutions; Turtle, N-Triples, JSON-LD,
+RDF/XML for graphs). At most ``settings.row_limit`` rows (or triples) are returned; when
+there were more, the response says so with ``X-Cxgraph-Truncated: true``.
+GET without a query answers the service description, or the SPARQL editor to a browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import threading
+from collections.abc import Sequence
+from functools import partial
+from itertools import islice
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from cxgraph.api import service_description, static, writes
+from cxgraph.api.protocol import (
+    OFFERS,
+    READ_CORS,
+    TRUNCATED_HEADER,
+    Answer,
+    Format,
+    Inspection,
+    ProtocolError,
+    bad_request,
+    base_url,
+    choose_format,
+    decode_utf8,
+    inspect_sparql,
+    media_type_of,
+    parse_form,
+    protocol_error_response,
+    query_params,
+    read_body,
+    render_rdf,
+    require_utf8,
+)
+from cxgraph.api.state import get_kg, get_settings
+from cxgraph.config import Settings
+from cxgraph.errors import QueryError
+from cxgraph.namespaces import PREFIXES
+from cxgraph.pipeline import KnowledgeGraph
+from cxgraph.sandbox import EvaluationTimeout, Overloaded, ResourceLimit, Sandbox
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_FORM = "application/x-www-form-urlencoded"
+_QUERY = "application/sparql-query"
+_UPDATE = "application/sparql-update"
+_SANDBOX_GUARD = threading.Lock()
+
+
+def mount(app: FastAPI, settings: Settings) -> None:
+    """Register /sparql and the surfaces that belong with it (VoID, uploads, assets)."""
+    app.add_exception_handler(ProtocolError, protocol_error_response)
+    static.mount(app)
+    service_description.mount(app, settings)
+    writes.mount(app, settings)
+
+    @app.api_route("/sparql/", methods=["GET", "HEAD"], include_in_schema=False)
+    @app.api_route("/sparql", methods=["GET", "HEAD"], tags=["sparql"])
+    async def sparql_get(request: Request) -> Response:
+        """SPARQL query by GET; without ``query``, the service description."""
+        params = query_params(request)
+        if "update" in params:
+            raise ProtocolError(
+                405,
+                "method_not_allowed",
+                "updates must be sent by POST",
+                {"Allow": "GET, HEAD, POST, OPTIONS"},
+            )
+        if "query" not in params:
+            return service_description.describe(request, get_kg(request), get_settings(request))
+        return await answer_query(request, _single(params, "query"), params)
+
+    @app.post("/sparql/", include_in_schema=False)
+    @app.post("/sparql", tags=["sparql"])
+    async def sparql_post(request: Request) -> Response:
+        """SPARQL query or update by form POST, or by direct POST of its text."""
+        settings = get_settings(request)
+        media, media_params = media_type_of(request)
+        params = query_params(request)
+        if media == _FORM:
+            require_utf8(media_params)
+            limit = 3 * max(settings.max_query_bytes, settings.max_update_bytes) + 4096
+            form = parse_form(await read_body(request, limit, "the form"), "the form")
+            if "query" in form and "update" in form:
+                raise bad_request("send either query= or update=, not both")
+            merged = {k: params.get(k, []) + form.get(k, []) for k in {*params, *form}}
+            if "update" in form:
+                writes.authorize(request, settings, form)
+                return await writes.answer_update(request, _single(form, "update"), merged)
+            if "query" not in form:
+                raise bad_request("the form has neither query= nor update=")
+            return await answer_query(request, _single(form, "query"), merged)
+        if media == _QUERY:
+            require_utf8(media_params)
+            body = await read_body(request, settings.max_query_bytes, "the query")
+            return await answer_query(request, decode_utf8(body, "the query"), params)
+        if media == _UPDATE:
+            require_utf8(media_params)
+            writes.authorize(request, settings)
+            body = await read_body(request, settings.max_update_bytes, "the update")
+            return await writes.answer_update(request, decode_utf8(body, "the update"), params)
+        raise ProtocolError(
+            415,
+            "unsupported_media_type",
+            f"POST /sparql needs Content-Type {_FORM}, {_QUERY} or {_UPDATE}, not "
+            f"{media or 'none'}",
+        )
+
+    @app.options("/sparql/", include_in_schema=False)
+    @app.options("/sparql", include_in_schema=False)
+    def sparql_options() -> Response:
+        """CORS preflight: reads only (no Authorization header is allowed cross-origin)."""
+        return Response(
+            status_code=204,
+            headers={
+                **READ_CORS,
+                "Access-Control-Allow-Methods": "GET, HEAD, POST",
+                "Access-Control-Allow-Headers": "Accept, Content-Type",
+                "Access-Control-Max-Age": "600",
+                "Allow": "GET, HEAD, POST, OPTIONS",
+            },
+        )
+
+
+def _single(params: dict[str, list[str]], name: str) -> str:
+    values = params.get(name, [])
+    if len(values) != 1:
+        raise bad_request(f"exactly one {name}= is needed, got {len(values)}")
+    return values[0]
+
+
+# -- queries -----------------------------------------------------------------------------
+
+
+async def answer_query(request: Request, text: str, params: dict[str, list[str]]) -> Response:
+    """Check one query, evaluate and serialise it in the sandbox (a forked worker with a
+    deadline, see :mod:`cxgraph.sandbox`). Refusals carry CORS headers too, so that a
+    cross-origin editor can show their message."""
+    try:
+        return await _answer_query(request, text, params)
+    except ProtocolError as err:
+        err.headers = {**READ_CORS, **err.headers}
+        raise
+
+
+async def _answer_query(request: Request, text: str, params: dict[str, list[str]]) -> Response:
+    settings = get_settings(request)
+    kg = get_kg(request)
+    if len(text.encode("utf-8")) > settings.max_query_bytes:
+        raise ProtocolError(
+            413, "too_large", f"the query is larger than {settings.max_query_bytes} bytes"
+        )
+    base = base_url(request, settings.base_url) + "/sparql"
+    inspection = inspect_sparql(text, base)
+    dataset = query_dataset(kg, params, inspection)
+    evaluate = partial(_packed, request, kg, text, base, dataset, settings.row_limit)
+    try:
+        packed = await asyncio.to_thread(sandbox_of(request).run, evaluate)
+    except Overloaded as err:
+        raise ProtocolError(503, "overloaded", str(err), {"Retry-After": "1"}) from None
+    except EvaluationTimeout as err:
+        raise ProtocolError(503, "timeout", str(err)) from None
+    except ResourceLimit as err:
+        raise ProtocolError(503, "resource_limit", str(err)) from None
+    except QueryError as err:
+        raise bad_request(str(err), "query_failed") from None
+    head, _, body = packed.partition(b"\n")
+    meta = json.loads(head)
+    if meta["status"] != 200:
+        raise ProtocolError(meta["status"], meta["error"], meta["message"], meta["headers"])
+    return Response(body, media_type=meta["media_type"], headers=meta["headers"])
+
+
+def sandbox_of(request: Request) -> Sandbox:
+    """The app's query sandbox, made on first use (forks wait for the store's lock)."""
+    state = request.app.state
+    with _SANDBOX_GUARD:
+        sandbox: Sandbox | None = getattr(state, "sandbox", None)
+        if sandbox is None:
+            settings = get_settings(request)
+            sandbox = Sandbox(
+                deadline=settings.query_timeout,
+                workers=settings.max_workers,
+                queue_size=settings.queue_size,
+                fork_lock=get_kg(request).store.lock,
+            )
+            state.sandbox = sandbox
+    return sandbox
+
+
+def query_dataset(
+    kg: KnowledgeGraph, params: dict[str, list[str]], inspection: Inspection
+) -> dict[str, object]:
+    """The dataset arguments for pyoxigraph: the protocol's, else the query's, else the
+    union of all graphs. Every named graph must be held by the store."""
+    default = params.get("default-graph-uri", [])
+    named = params.get("named-graph-uri", [])
+    if not default and not named:
+        default, named = list(inspection.default_graphs), list(inspection.named_graphs)
+        if not default and not named:
+            return {"use_default_graph_as_union": True}
+    return {"default_graph": held_graphs(kg, default), "named_graphs": held_graphs(kg, named)}
+
+
+def held_graphs(kg: KnowledgeGraph, iris: Sequence[str]) -> list[ox.NamedNode]:
+    graphs = []
+    for iri in iris:
+        try:
+            graph = ox.NamedNode(iri)
+        except ValueError:
+            raise bad_request(f"{iri!r} is not an IRI", "bad_graph") from None
+        if not kg.store.ox.contains_named_graph(graph):
+            raise bad_request(
+                f"the store holds no graph <{iri}>; cxgraph never fetches "
+                "graphs (GET /rdf-graphs/service lists them)",
+                "unknown_graph",
+            )
+        graphs.append(graph)
+    return graphs
+
+
+def _packed(
+    request: Request,
+    kg: KnowledgeGraph,
+    text: str,
+    base: str,
+    dataset: dict[str, object],
+    limit: int,
+) -> bytes:
+    """Runs in the sandbox: the answer (or the refusal) as one JSON line, then the body."""
+    try:
+        fmt, body, truncated = _evaluate(request, kg, text, base, dataset, limit)
+    except ProtocolError as err:
+        meta: dict[str, object] = {
+            "status": err.status,
+            "error": err.error,
+            "message": err.message,
+            "headers": err.headers,
+        }
+        return json.dumps(meta).encode() + b"\n"
+    headers = {**READ_CORS, "Vary": "Accept"}
+    if truncated is not None:
+        headers[TRUNCATED_HEADER] = "true" if truncated else "false"
+        headers["X-Cxgraph-Row-Limit"] = str(limit)
+    meta = {"status": 200, "media_type": fmt.content_type, "headers": headers}
+    return json.dumps(meta).encode() + b"\n" + body
+
+
+def _evaluate(
+    request: Request,
+    kg: KnowledgeGraph,
+    text: str,
+    base: str,
+    dataset: dict[str, object],
+    limit: int,
+) -> tuple[Format, bytes, bool | None]:
+    try:
+        result = kg.store.ox.query(
+            text,
+            base_iri=base,
+            prefixes=PREFIXES,
+            **dataset,  # type: ignore[arg-type]
+        )
+        if isinstance(result, ox.QueryBoolean):
+            fmt = choose_format(request, OFFERS[Answer.BOOLEAN], "an ASK answer")
+            return fmt, render_boolean(bool(result), fmt), None
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = list(islice(result, limit + 1))
+            fmt = choose_format(request, OFFERS[Answer.SOLUTIONS], "SELECT results")
+            return fmt, render_solutions(variables, rows[:limit], fmt), len(rows) > limit
+        triples = list(islice(result, limit + 1))
+    except SyntaxError as err:
+        raise bad_request(str(err.args[0] if err.args else err), "syntax_error") from None
+    except (RuntimeError, ValueError) as err:
+        raise bad_request(f"the query failed: {err}", "query_failed") from None
+    fmt = choose_format(request, OFFERS[Answer.GRAPH], "a graph (CONSTRUCT or DESCRIBE)")
+    return fmt, render_rdf(triples[:limit], fmt), len(triples) > limit
+
+
+# -- SPARQL results serialisation (JSON, XML, CSV, TSV) ----------------------------------
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def render_boolean(value: bool, fmt: Format) -> bytes:
+    if fmt.name == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    return (
+        f'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+        f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+    ).encode()
+
+
+def render_solutions(variables: list[str], rows: Sequence[ox.QuerySolution], fmt: Format) -> bytes:
+    """Solutions in SPARQL 1.1 Query Results JSON, XML, CSV or TSV."""
+    if fmt.name == "json":
+        bindings = [
+            {v: _json_term(row[v]) for v in variables if row[v] is not None} for row in rows
+        ]
+        document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+        return json.dumps(document, ensure_ascii=False).encode()
+    if fmt.name == "xml":
+        return _xml_solutions(variables, rows).encode()
+    if fmt.name == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(variables)
+        for row in rows:
+            writer.writerow([_csv_term(row[v]) for v in variables])
+        return out.getvalue().encode()
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    lines += ["\t".join("" if row[v] is None else str(row[v]) for v in variables) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _json_term(term: Term) -> dict[str, object]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _json_term(term.subject),
+                "predicate": _json_term(term.predicate),
+                "object": _json_term(term.object),
+            },
+        }
+    found: dict[str, object] = {"type": "literal", "value": term.value}
+    if term.language:
+        found["xml:lang"] = term.language
+        if term.direction is not None:
+            found["its:dir"] = str(term.direction)
+    elif term.datatype.value != _XSD_STRING:
+        found["datatype"] = term.datatype.value
+    return found
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Triple):
+        return (
+            f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>"
+            f"{_xml_term(term.predicate)}</predicate><object>{_xml_term(term.object)}"
+            "</object></triple>"
+        )
+    if term.language:
+        return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+    if term.datatype.value in (_XSD_STRING, _RDF_LANG_STRING):
+        return f"<literal>{escape(term.value)}</literal>"
+    return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+
+
+def _xml_solutions(variables: list[str], rows: Sequence[ox.QuerySolution]) -> str:
+    parts = [
+        '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+        "<head>",
+        *(f"<variable name={quoteattr(v)}/>" for v in variables),
+        "</head>",
+        "<results>",
+    ]
+    for row in rows:
+        parts.append("<result>")
+        parts += [
+            f"<binding name={quoteattr(v)}>{_xml_term(row[v])}</binding>"
+            for v in variables
+            if row[v] is not None
+        ]
+        parts.append("</result>")
+    parts.append("</results></sparql>\n")
+    return "\n".join(parts)
+
+
+def _csv_term(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return str(term)
+    return term.value
