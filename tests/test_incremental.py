@@ -83,27 +83,33 @@ def test_removing_an_sla_creates_unmanaged_handoffs(kg: KnowledgeGraph, tmp_path
 
 
 def test_removing_and_restoring_a_sub_process_link(kg: KnowledgeGraph, tmp_path: Path) -> None:
-    link = next(kg.store.ox.quads_for_pattern(None, ox.NamedNode(CX + "subProcessOf"), None,
-                                               data_graph(kg)))
+    link = next(
+        kg.store.ox.quads_for_pattern(None, ox.NamedNode(CX + "subProcessOf"), None, data_graph(kg))
+    )
     kg.change(removals=[link])
     assert_same_as_full(kg, tmp_path)
     kg.change(additions=[link])
     assert snapshot(kg) == snapshot(build_knowledge_graph([TELECOM]))
 
 
-def test_removing_a_triple_that_is_also_inferred_keeps_it(kg: KnowledgeGraph,
-                                                          tmp_path: Path) -> None:
+def test_removing_a_triple_that_is_also_inferred_keeps_it(
+    kg: KnowledgeGraph, tmp_path: Path
+) -> None:
     """An asserted inverse (cx:needOf next to cx:hasNeed) is rederived when removed."""
-    quads = list(kg.store.ox.quads_for_pattern(None, ox.NamedNode(CX + "hasNeed"), None,
-                                                data_graph(kg)))
+    quads = list(
+        kg.store.ox.quads_for_pattern(None, ox.NamedNode(CX + "hasNeed"), None, data_graph(kg))
+    )
     report = kg.change(removals=quads[:3])
     assert report.rederived >= 0
     assert_same_as_full(kg, tmp_path)
 
 
 def test_tbox_change_falls_back_to_a_full_run(kg: KnowledgeGraph, tmp_path: Path) -> None:
-    report = kg.change(additions=[q(kg, TEL + "Vip", "http://www.w3.org/2000/01/rdf-schema#"
-                                    "subClassOf", CX + "Persona")])
+    report = kg.change(
+        additions=[
+            q(kg, TEL + "Vip", "http://www.w3.org/2000/01/rdf-schema#subClassOf", CX + "Persona")
+        ]
+    )
     assert report.full
     assert_same_as_full(kg, tmp_path)
 
@@ -113,8 +119,11 @@ def test_random_changes_match_full_rerun(seed: int, tmp_path: Path) -> None:
     kg = build_knowledge_graph([TELECOM])
     rng = random.Random(seed)
     graph = data_graph(kg)
-    asserted = [quad for quad in kg.store.ox.quads_for_pattern(None, None, None, graph)
-                if quad.predicate.value != RDF + "first" and quad.predicate.value != RDF + "rest"]
+    asserted = [
+        quad
+        for quad in kg.store.ox.quads_for_pattern(None, None, None, graph)
+        if quad.predicate.value != RDF + "first" and quad.predicate.value != RDF + "rest"
+    ]
     removed = rng.sample(asserted, 12)
     kg.change(removals=removed[:6])
     assert_same_as_full(kg, tmp_path)

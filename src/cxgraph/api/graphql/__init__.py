@@ -1,0 +1,33 @@
+"""GraphQL at ``/graphql``: a typed, read-only schema of the CX model.
+
+``create_app`` calls :func:`mount`. The schema (``schema``) has a type per class of the
+model (``entities``), paged lists (``listing``), alignment matrices (``alignment``) and
+impact analysis (``impact``); resolvers read through per-request batched loaders
+(``loaders``) that run the saved queries of ``queries/graphql/``. Limits and error
+masking are in ``limits``; GraphiQL, served locally, in ``ide``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from cxgraph.api.graphql.context import get_context
+from cxgraph.api.graphql.ide import LocalGraphiQLRouter, mount_graphiql
+from cxgraph.api.graphql.schema import build_schema
+from cxgraph.config import Settings
+
+__all__ = ["build_schema", "mount"]
+
+
+def mount(app: FastAPI, settings: Settings) -> None:
+    """Serve GraphQL at ``/graphql``; GraphiQL and introspection as the settings say."""
+    router = LocalGraphiQLRouter(
+        build_schema(settings),
+        path="/graphql",
+        graphql_ide="graphiql" if settings.graphiql else None,
+        context_getter=get_context,
+        tags=["graphql"],
+    )
+    app.include_router(router)
+    if settings.graphiql:
+        mount_graphiql(app)
