@@ -11,6 +11,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 GAP_FIXTURES = FIXTURES / "gaps"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite golden files (the GraphQL SDL) instead of comparing with them",
+    )
+
+
 def gap_fixture_cases() -> list[tuple[str, str, list[str]]]:
     """(rule, file stem, expected focus IRIs) for every gap fixture."""
     cases = []

@@ -1,14 +1,15 @@
 """The GraphQL schema's SDL is a golden file: a change to the schema shows up in review.
 
-To accept a change, run ``CXGRAPH_UPDATE_GOLDEN=1 python -m pytest
-tests/api/test_graphql_schema.py`` and commit ``tests/api/golden/schema.graphql``
+To accept a change, run ``python -m pytest
+tests/api/test_graphql_schema.py --update-golden`` and commit ``tests/api/golden/schema.graphql``
 (see ``tests/api/golden/README.md``).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+import pytest
 
 from cxgraph.api.graphql import build_schema
 from cxgraph.config import Settings
@@ -16,14 +17,14 @@ from cxgraph.config import Settings
 GOLDEN = Path(__file__).parent / "golden" / "schema.graphql"
 
 
-def test_schema_matches_the_golden_sdl() -> None:
+def test_schema_matches_the_golden_sdl(request: pytest.FixtureRequest) -> None:
     sdl = str(build_schema(Settings())) + "\n"
-    if os.environ.get("CXGRAPH_UPDATE_GOLDEN") == "1":
+    if request.config.getoption("--update-golden"):
         GOLDEN.write_text(sdl, encoding="utf-8")
-    assert GOLDEN.is_file(), "no golden SDL: run with CXGRAPH_UPDATE_GOLDEN=1 to write it"
+    assert GOLDEN.is_file(), "no golden SDL: run pytest with --update-golden to write it"
     assert sdl == GOLDEN.read_text(encoding="utf-8"), (
         "the GraphQL schema changed: review the difference, then accept it with "
-        "CXGRAPH_UPDATE_GOLDEN=1 python -m pytest tests/api/test_graphql_schema.py"
+        "python -m pytest tests/api/test_graphql_schema.py --update-golden"
     )
 
 
