@@ -1,7 +1,8 @@
-"""Evaluation in a killable child: deadlines, bounded concurrency, memory caps."""
+"""Evaluation in killable workers: deadlines, reuse, bounded concurrency, memory caps."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -12,6 +13,7 @@ from cxgraph.errors import QueryError
 from cxgraph.sandbox import EvaluationTimeout, Overloaded, ResourceLimit, Sandbox
 
 EX = "http://example.org/"
+SLOW = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 @pytest.fixture(scope="module")
@@ -25,82 +27,120 @@ def store() -> ox.Store:
     return db
 
 
-def select(db: ox.Store, text: str) -> bytes:
-    result = db.query(text)
-    return result.serialize(format=ox.QueryResultsFormat.JSON) or b""  # type: ignore[union-attr]
+def make(store: ox.Store, **kwargs: object) -> Sandbox:
+    sandbox = Sandbox(**kwargs)  # type: ignore[arg-type]
 
+    def select(text: str) -> bytes:
+        result = store.query(text)
+        return result.serialize(format=ox.QueryResultsFormat.JSON) or b""  # type: ignore[union-attr]
 
-def test_answer_comes_back(store: ox.Store) -> None:
-    sandbox = Sandbox(deadline=5)
-    data = sandbox.run(lambda: select(store, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"))
-    assert b'"1000"' in data
-
-
-def test_cartesian_product_is_stopped_at_the_deadline(store: ox.Store) -> None:
-    sandbox = Sandbox(deadline=1.0)
-    started = time.monotonic()
-    with pytest.raises(EvaluationTimeout, match="deadline of 1 s"):
-        sandbox.run(
-            lambda: select(store, "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
-        )
-    assert time.monotonic() - started < 3
-
-
-def test_client_may_only_ask_for_less(store: ox.Store) -> None:
-    sandbox = Sandbox(deadline=1.0)
-    started = time.monotonic()
-    with pytest.raises(EvaluationTimeout):
-        sandbox.run(
-            lambda: select(store, "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"), deadline=0.3
-        )
-    assert time.monotonic() - started < 1.0
-    with pytest.raises(EvaluationTimeout, match="deadline of 1 s"):
-        sandbox.run(
-            lambda: select(store, "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"), deadline=100
-        )
-
-
-def test_query_errors_come_back_as_query_errors(store: ox.Store) -> None:
     def broken() -> bytes:
         raise QueryError("SPARQL syntax error: nope")
 
-    with pytest.raises(QueryError, match="nope"):
-        Sandbox().run(broken)
-
-
-def test_memory_cap_gives_a_clean_error() -> None:
     def greedy() -> bytes:
         blob = b"x"
         while True:
             blob = blob + blob
 
-    sandbox = Sandbox(deadline=10, memory_limit=256 * 1024**2)
-    with pytest.raises(ResourceLimit):
-        sandbox.run(greedy)
-    assert Sandbox().run(lambda: b"still alive") == b"still alive"
+    sandbox.register("select", select)
+    sandbox.register("broken", broken)
+    sandbox.register("greedy", greedy)
+    sandbox.register("pid", lambda: str(os.getpid()).encode())
+    return sandbox
+
+
+def test_answer_comes_back_and_workers_are_reused(store: ox.Store) -> None:
+    sandbox = make(store, deadline=5)
+    try:
+        data = sandbox.run("select", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+        assert b'"1000"' in data
+        first = sandbox.run("pid")
+        assert sandbox.run("pid") == first
+        assert first != str(os.getpid()).encode()
+    finally:
+        sandbox.close()
+
+
+def test_a_new_version_gets_a_fresh_worker(store: ox.Store) -> None:
+    version = [0]
+    sandbox = make(store, version=lambda: version[0])
+    try:
+        first = sandbox.run("pid")
+        version[0] += 1
+        assert sandbox.run("pid") != first
+    finally:
+        sandbox.close()
+
+
+def test_cartesian_product_is_stopped_at_the_deadline(store: ox.Store) -> None:
+    sandbox = make(store, deadline=1.0)
+    try:
+        started = time.monotonic()
+        with pytest.raises(EvaluationTimeout, match="deadline of 1 s"):
+            sandbox.run("select", SLOW)
+        assert time.monotonic() - started < 3
+        assert sandbox.run("select", "ASK {}") == b'{"head":{},"boolean":true}'
+    finally:
+        sandbox.close()
+
+
+def test_client_may_only_ask_for_less(store: ox.Store) -> None:
+    sandbox = make(store, deadline=1.0)
+    try:
+        started = time.monotonic()
+        with pytest.raises(EvaluationTimeout):
+            sandbox.run("select", SLOW, deadline=0.3)
+        assert time.monotonic() - started < 1.0
+        with pytest.raises(EvaluationTimeout, match="deadline of 1 s"):
+            sandbox.run("select", SLOW, deadline=100)
+    finally:
+        sandbox.close()
+
+
+def test_query_errors_come_back_as_query_errors(store: ox.Store) -> None:
+    sandbox = make(store)
+    try:
+        with pytest.raises(QueryError, match="nope"):
+            sandbox.run("broken")
+        with pytest.raises(QueryError, match="no evaluation named"):
+            sandbox.run("unknown")
+    finally:
+        sandbox.close()
+
+
+def test_memory_cap_gives_a_clean_error(store: ox.Store) -> None:
+    sandbox = make(store, deadline=10, memory_limit=256 * 1024**2)
+    try:
+        with pytest.raises(ResourceLimit):
+            sandbox.run("greedy")
+        assert sandbox.run("pid")
+    finally:
+        sandbox.close()
 
 
 def test_queue_overflow_is_refused_at_once(store: ox.Store) -> None:
-    sandbox = Sandbox(deadline=2, workers=1, queue_size=1)
-    slow = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    sandbox = make(store, deadline=2, workers=1, queue_size=1)
     errors: list[BaseException] = []
 
     def busy() -> None:
         try:
-            sandbox.run(lambda: select(store, slow))
+            sandbox.run("select", SLOW)
         except BaseException as error:  # collected for the assertion below
             errors.append(error)
 
     threads = [threading.Thread(target=busy) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    wait_until = time.monotonic() + 2
-    while not (sandbox.busy == 1 and sandbox.waiting == 1) and time.monotonic() < wait_until:
-        time.sleep(0.005)
-    started = time.monotonic()
-    with pytest.raises(Overloaded):
-        sandbox.run(lambda: b"")
-    assert time.monotonic() - started < 0.1
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.start()
+        wait_until = time.monotonic() + 2
+        while not (sandbox.busy == 1 and sandbox.waiting == 1) and time.monotonic() < wait_until:
+            time.sleep(0.005)
+        started = time.monotonic()
+        with pytest.raises(Overloaded):
+            sandbox.run("pid")
+        assert time.monotonic() - started < 0.1
+    finally:
+        for thread in threads:
+            thread.join()
+        sandbox.close()
     assert all(isinstance(e, EvaluationTimeout) for e in errors)

@@ -33,6 +33,8 @@ class KnowledgeGraph:
     profile: ReasoningProfile = ReasoningProfile.RULES
     inference: InferenceReport | None = None
     findings: list[Finding] = field(default_factory=list)
+    version: int = 0
+    """Bumped by every write, so readers forked from an older state are retired."""
 
     def query(self, text: str, **kwargs: object) -> QueryResult:
         """Run SPARQL over the union of all graphs."""
@@ -51,6 +53,7 @@ class KnowledgeGraph:
     def refresh(self) -> None:
         """Recompute the inferred graph and the gaps from the asserted graphs."""
         with self.store.lock:
+            self.version += 1
             self.inference = infer(self.store, self.profile)
             self.findings = detect_gaps(self.store)
             self.store.flush()
@@ -68,6 +71,7 @@ class KnowledgeGraph:
         """Add and remove asserted quads (in data graphs), then bring the inferred graph
         and the findings up to date incrementally (delete and rederive)."""
         with self.store.lock:
+            self.version += 1
             report, self.findings = apply_change(
                 self.store, self.findings, list(additions), list(removals), self.profile
             )

@@ -1,20 +1,23 @@
-"""Evaluation under a deadline: each request-path query runs in a forked child process.
+"""Evaluation under a deadline, in worker processes the server can kill.
 
-pyoxigraph cannot interrupt a query, and a thread cannot be killed, so a query that would
-run past its deadline must live in a process the server can kill. The child is forked
-from the server (copy-on-write, so it sees the store as it is, at no load cost), runs the
-evaluation, writes the serialised answer to a pipe and exits. The parent waits until the
-deadline, then kills the child: CPU is back to idle at once and the server lives on.
-At most ``workers`` evaluations run at a time; ``queue_size`` more may wait; beyond that a
-request is refused at once (the caller answers 503 with Retry-After). Each child has an
-address-space cap so a string-doubling query fails cleanly.
+pyoxigraph cannot interrupt a query and a thread cannot be killed, so request-path
+evaluations run in worker processes forked from the server: copy-on-write, so a worker
+sees the store exactly as it was at the fork, at no load cost. Workers are kept and reused
+while the knowledge graph does not change (``version``); after a write the next request
+gets a freshly forked worker. The parent sends a registered evaluation's name and
+arguments, waits until the deadline, and on expiry kills the worker: CPU is back to idle
+at once and the server lives on. At most ``workers`` evaluations run at a time and
+``queue_size`` more may wait; beyond that a request is refused at once (the caller
+answers 503 with Retry-After). Each worker has an address-space cap, so a
+string-doubling query fails cleanly.
 
-Forks happen under the store's write lock, so no child ever starts mid-write.
+Forks happen under the store's write lock (``fork_lock``), so no worker starts mid-write.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import resource
 import select
 import signal
@@ -23,11 +26,15 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
+from dataclasses import dataclass
 
 from cxgraph.errors import CxGraphError, InputError, QueryError
 
 _HEADER = struct.Struct("!BQ")
+_LENGTH = struct.Struct("!Q")
 _OK, _QUERY_ERROR, _INPUT_ERROR, _OTHER_ERROR = 0, 1, 2, 3
+
+Evaluation = Callable[..., bytes]
 
 
 class EvaluationTimeout(CxGraphError):
@@ -42,9 +49,17 @@ class ResourceLimit(CxGraphError):
     """The evaluation needed more memory than a worker may use."""
 
 
+@dataclass
+class _Worker:
+    pid: int
+    requests: int  # parent's write end
+    answers: int  # parent's read end
+    version: object
+
+
 class Sandbox:
-    """Runs callables in forked children with a deadline, bounded concurrency and a
-    per-child memory cap."""
+    """A pool of forked workers running registered evaluations with a deadline, bounded
+    concurrency and a per-worker memory cap."""
 
     def __init__(
         self,
@@ -54,6 +69,7 @@ class Sandbox:
         queue_size: int = 16,
         memory_limit: int | None = 2 * 1024**3,
         fork_lock: AbstractContextManager[object] | None = None,
+        version: Callable[[], object] = lambda: 0,
     ) -> None:
         self.deadline = deadline
         self.busy = 0
@@ -63,15 +79,27 @@ class Sandbox:
         self._guard = threading.Lock()
         self._memory_limit = memory_limit
         self._fork_lock = fork_lock
+        self._version = version
+        self._registry: dict[str, Evaluation] = {}
+        self._idle: list[_Worker] = []
+        self._all: dict[int, _Worker] = {}
+
+    def register(self, name: str, evaluation: Evaluation) -> None:
+        """Make ``evaluation`` callable by name in workers forked from now on."""
+        self._registry[name] = evaluation
+        self.retire()
 
     @property
     def waiting(self) -> int:
         """How many evaluations wait for a worker."""
         return self._waiting
 
-    def run(self, evaluate: Callable[[], bytes], deadline: float | None = None) -> bytes:
-        """Evaluate in a child; the bytes it returns, or EvaluationTimeout, Overloaded,
-        ResourceLimit, or the QueryError/InputError it raised."""
+    def run(self, name: str, *args: object, deadline: float | None = None) -> bytes:
+        """Run a registered evaluation in a worker; the bytes it returns, or
+        EvaluationTimeout, Overloaded, ResourceLimit, or the QueryError/InputError it
+        raised. ``args`` must pickle. A client may only ask for a shorter deadline."""
+        if name not in self._registry:
+            raise QueryError(f"no evaluation named {name!r}")
         limit = self.deadline if deadline is None else min(deadline, self.deadline)
         started = time.monotonic()
         with self._guard:
@@ -87,55 +115,146 @@ class Sandbox:
         with self._guard:
             self.busy += 1
         try:
-            remaining = limit - (time.monotonic() - started)
-            return self._fork_and_wait(evaluate, max(remaining, 0.001), limit)
+            worker = self._checkout()
+            deadline_at = started + limit
+            try:
+                _send(worker.requests, pickle.dumps((name, args)))
+                answer = _receive(worker.answers, deadline_at)
+            except EvaluationTimeout:
+                self._discard(worker)
+                raise EvaluationTimeout(f"the query ran past its deadline of {limit:g} s") from None
+            except ResourceLimit:
+                self._discard(worker)
+                raise
+            with self._guard:
+                self._idle.append(worker)
+            return _unpack(answer)
         finally:
             with self._guard:
                 self.busy -= 1
             self._slots.release()
 
-    def _fork_and_wait(
-        self, evaluate: Callable[[], bytes], remaining: float, limit: float
-    ) -> bytes:
-        read_end, write_end = os.pipe()
+    def retire(self) -> None:
+        """Stop every idle worker (the next requests fork fresh ones)."""
+        with self._guard:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            self._discard(worker)
+
+    def close(self) -> None:
+        """Stop all workers."""
+        self.retire()
+        for worker in list(self._all.values()):
+            self._discard(worker)
+
+    def _checkout(self) -> _Worker:
+        current = self._version()
+        stale: list[_Worker] = []
+        chosen: _Worker | None = None
+        with self._guard:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.version == current:
+                    chosen = worker
+                    break
+                stale.append(worker)
+        for worker in stale:
+            self._discard(worker)
+        return chosen if chosen is not None else self._fork()
+
+    def _fork(self) -> _Worker:
+        request_read, request_write = os.pipe()
+        answer_read, answer_write = os.pipe()
+        others = [fd for w in list(self._all.values()) for fd in (w.requests, w.answers)]
         if self._fork_lock is not None:
             with self._fork_lock:
+                version = self._version()
                 pid = os.fork()
         else:
+            version = self._version()
             pid = os.fork()
-        if pid == 0:  # child
-            os.close(read_end)
-            _child(evaluate, write_end, self._memory_limit)
-        os.close(write_end)
-        try:
-            return _collect(pid, read_end, time.monotonic() + remaining, limit)
-        finally:
-            os.close(read_end)
+        if pid == 0:  # the worker
+            for fd in (request_write, answer_read, *others):
+                with suppress(OSError):
+                    os.close(fd)
+            _serve(request_read, answer_write, self._registry, self._memory_limit)
+        os.close(request_read)
+        os.close(answer_write)
+        worker = _Worker(pid, request_write, answer_read, version)
+        with self._guard:
+            self._all[pid] = worker
+        return worker
+
+    def _discard(self, worker: _Worker) -> None:
+        with suppress(ProcessLookupError):
+            os.kill(worker.pid, signal.SIGKILL)
+        with suppress(ChildProcessError):
+            os.waitpid(worker.pid, 0)
+        for fd in (worker.requests, worker.answers):
+            with suppress(OSError):
+                os.close(fd)
+        with self._guard:
+            self._all.pop(worker.pid, None)
 
 
-def _child(evaluate: Callable[[], bytes], fd: int, memory_limit: int | None) -> None:
-    status, payload = _OTHER_ERROR, b"evaluation failed"
+def _send(fd: int, payload: bytes) -> None:
+    view = memoryview(_LENGTH.pack(len(payload)) + payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _serve(
+    requests: int, answers: int, registry: dict[str, Evaluation], memory_limit: int | None
+) -> None:
+    """The worker's loop: one request, one answer, until the parent goes away."""
     try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if memory_limit is not None:
-            current = _address_space()
-            resource.setrlimit(resource.RLIMIT_AS, (current + memory_limit, current + memory_limit))
-        payload = evaluate()
-        status = _OK
-    except QueryError as error:
-        status, payload = _QUERY_ERROR, str(error).encode()
-    except InputError as error:
-        status, payload = _INPUT_ERROR, str(error).encode()
-    except MemoryError:
-        status, payload = _OTHER_ERROR, b"memory limit"
-    except BaseException as error:
-        status, payload = _OTHER_ERROR, f"{type(error).__name__}: {error}".encode()
-    try:
-        view = memoryview(_HEADER.pack(status, len(payload)) + payload)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+            cap = _address_space() + memory_limit
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        while True:
+            head = _read_exactly(requests, _LENGTH.size)
+            if head is None:
+                break
+            body = _read_exactly(requests, _LENGTH.unpack(head)[0])
+            if body is None:
+                break
+            name, args = pickle.loads(body)
+            status, payload = _evaluate(registry[name], args)
+            _send_answer(answers, status, payload)
     finally:
         os._exit(0)
+
+
+def _evaluate(evaluation: Evaluation, args: tuple[object, ...]) -> tuple[int, bytes]:
+    try:
+        return _OK, evaluation(*args)
+    except QueryError as error:
+        return _QUERY_ERROR, str(error).encode()
+    except InputError as error:
+        return _INPUT_ERROR, str(error).encode()
+    except MemoryError:
+        return _OTHER_ERROR, b"memory limit"
+    except Exception as error:  # reported to the parent as a failed evaluation
+        return _OTHER_ERROR, f"{type(error).__name__}: {error}".encode()
+
+
+def _send_answer(fd: int, status: int, payload: bytes) -> None:
+    view = memoryview(_HEADER.pack(status, len(payload)) + payload)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _address_space() -> int:
@@ -143,28 +262,29 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _collect(pid: int, fd: int, deadline_at: float, limit: float) -> bytes:
-    chunks: list[bytes] = []
-    while True:
+def _receive(fd: int, deadline_at: float) -> bytes:
+    """One whole answer (header and payload), or EvaluationTimeout / ResourceLimit."""
+    buffer = bytearray()
+    needed = _HEADER.size
+    while len(buffer) < needed:
         remaining = deadline_at - time.monotonic()
         if remaining <= 0:
-            _kill(pid)
-            raise EvaluationTimeout(f"the query ran past its deadline of {limit:g} s")
+            raise EvaluationTimeout("deadline")
         ready, _, _ = select.select([fd], [], [], remaining)
         if not ready:
             continue
         chunk = os.read(fd, 1 << 20)
         if not chunk:
-            break
-        chunks.append(chunk)
-    _, wait_status = os.waitpid(pid, 0)
-    data = b"".join(chunks)
-    if len(data) < _HEADER.size:
-        if os.WIFSIGNALED(wait_status):
-            raise ResourceLimit("the query needed more memory than a worker may use")
-        raise ResourceLimit("the query worker stopped without an answer")
-    status, length = _HEADER.unpack_from(data)
-    payload = data[_HEADER.size : _HEADER.size + length]
+            raise ResourceLimit("the query worker stopped without an answer (memory limit?)")
+        buffer += chunk
+        if len(buffer) >= _HEADER.size:
+            needed = _HEADER.size + _HEADER.unpack_from(buffer)[1]
+    return bytes(buffer[:needed])
+
+
+def _unpack(answer: bytes) -> bytes:
+    status, length = _HEADER.unpack_from(answer)
+    payload = answer[_HEADER.size : _HEADER.size + length]
     if status == _OK:
         return payload
     message = payload.decode(errors="replace")
@@ -175,9 +295,3 @@ def _collect(pid: int, fd: int, deadline_at: float, limit: float) -> bytes:
     if "memory" in message.lower():
         raise ResourceLimit("the query needed more memory than a worker may use")
     raise QueryError(message)
-
-
-def _kill(pid: int) -> None:
-    with suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)

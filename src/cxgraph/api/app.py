@@ -15,9 +15,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from cxgraph import __version__
+from cxgraph.api import graph_store, graphql, linked_data, sparql, web
 from cxgraph.config import Settings
 from cxgraph.errors import CxGraphError
 from cxgraph.pipeline import build_knowledge_graph
+from cxgraph.sandbox import Sandbox
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,14 +28,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.kg = await asyncio.to_thread(
+        kg = await asyncio.to_thread(
             build_knowledge_graph,
             list(settings.data) or None,
             store_path=settings.store_path,
             profile=settings.profile,
         )
-        yield
-        app.state.kg.store.flush()
+        sandbox = Sandbox(
+            deadline=settings.query_timeout,
+            workers=settings.max_workers,
+            queue_size=settings.queue_size,
+            fork_lock=kg.store.lock,
+            version=lambda: kg.version,
+        )
+        sparql.register(app, sandbox)
+        app.state.sandbox = sandbox
+        app.state.kg = kg
+        try:
+            yield
+        finally:
+            sandbox.close()
+            kg.store.flush()
 
     app = FastAPI(
         title="cxgraph",
@@ -70,14 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _include_routers(app: FastAPI, settings: Settings) -> None:
-    """Mount each surface that exists; each module exposes ``router`` or ``mount``."""
-    from importlib import import_module
-
-    for name in ("sparql", "graph_store", "graphql", "web", "linked_data"):
-        try:
-            module = import_module(f"cxgraph.api.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"cxgraph.api.{name}":
-                raise
-            continue
-        module.mount(app, settings)
+    """Mount each surface; linked data last, as its entity route matches any path."""
+    for surface in (sparql, graph_store, graphql, web, linked_data):
+        surface.mount(app, settings)

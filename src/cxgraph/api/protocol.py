@@ -189,9 +189,23 @@ def negotiate(accept: str | None, offered: Sequence[Format]) -> Format | None:
     return chosen
 
 
-def choose_format(request: Request, offered: Sequence[Format], what: str) -> Format:
+@dataclass(frozen=True)
+class Wants:
+    """What a client asked for (Accept and ``format=``), as a value that can be sent to a
+    worker process."""
+
+    accept: str | None
+    formats: tuple[str, ...]
+
+
+def wants_of(request: Request) -> Wants:
+    return Wants(request.headers.get("accept"), tuple(query_params(request).get("format", [])))
+
+
+def choose_format(request: Request | Wants, offered: Sequence[Format], what: str) -> Format:
     """``format=`` if given (400 if it does not apply), else Accept (406 if none fits)."""
-    names = query_params(request).get("format", [])
+    wants = request if isinstance(request, Wants) else wants_of(request)
+    names = wants.formats
     if names:
         wanted = names[-1].strip().lower()
         for fmt in offered:
@@ -204,7 +218,7 @@ def choose_format(request: Request, offered: Sequence[Format], what: str) -> For
             + ", ".join(f.name for f in offered),
             "unknown_format",
         )
-    negotiated = negotiate(request.headers.get("accept"), offered)
+    negotiated = negotiate(wants.accept, offered)
     if negotiated is None:
         raise ProtocolError(
             406,

@@ -16,7 +16,6 @@ import asyncio
 import csv
 import io
 import json
-import threading
 from collections.abc import Sequence
 from functools import partial
 from itertools import islice
@@ -35,6 +34,7 @@ from cxgraph.api.protocol import (
     Format,
     Inspection,
     ProtocolError,
+    Wants,
     bad_request,
     base_url,
     choose_format,
@@ -47,6 +47,7 @@ from cxgraph.api.protocol import (
     read_body,
     render_rdf,
     require_utf8,
+    wants_of,
 )
 from cxgraph.api.state import get_kg, get_settings
 from cxgraph.config import Settings
@@ -60,7 +61,6 @@ _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _FORM = "application/x-www-form-urlencoded"
 _QUERY = "application/sparql-query"
 _UPDATE = "application/sparql-update"
-_SANDBOX_GUARD = threading.Lock()
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
@@ -169,9 +169,12 @@ async def _answer_query(request: Request, text: str, params: dict[str, list[str]
     base = base_url(request, settings.base_url) + "/sparql"
     inspection = inspect_sparql(text, base)
     dataset = query_dataset(kg, params, inspection)
-    evaluate = partial(_packed, request, kg, text, base, dataset, settings.row_limit)
+    sandbox = sandbox_of(request)
+    call = partial(
+        sandbox.run, "sparql", wants_of(request), text, base, dataset, settings.row_limit
+    )
     try:
-        packed = await asyncio.to_thread(sandbox_of(request).run, evaluate)
+        packed = await asyncio.to_thread(call)
     except Overloaded as err:
         raise ProtocolError(503, "overloaded", str(err), {"Retry-After": "1"}) from None
     except EvaluationTimeout as err:
@@ -188,20 +191,21 @@ async def _answer_query(request: Request, text: str, params: dict[str, list[str]
 
 
 def sandbox_of(request: Request) -> Sandbox:
-    """The app's query sandbox, made on first use (forks wait for the store's lock)."""
-    state = request.app.state
-    with _SANDBOX_GUARD:
-        sandbox: Sandbox | None = getattr(state, "sandbox", None)
-        if sandbox is None:
-            settings = get_settings(request)
-            sandbox = Sandbox(
-                deadline=settings.query_timeout,
-                workers=settings.max_workers,
-                queue_size=settings.queue_size,
-                fork_lock=get_kg(request).store.lock,
-            )
-            state.sandbox = sandbox
+    """The app's evaluation sandbox (made in the app's lifespan)."""
+    sandbox: Sandbox = request.app.state.sandbox
     return sandbox
+
+
+def register(app: FastAPI, sandbox: Sandbox) -> None:
+    """Make SPARQL evaluation available to the sandbox's workers."""
+    sandbox.register("sparql", partial(_evaluate_in_worker, app))
+
+
+def _evaluate_in_worker(
+    app: FastAPI, wants: Wants, text: str, base: str, dataset: dict[str, object], limit: int
+) -> bytes:
+    """Runs in a worker: the app's knowledge graph is the one forked with it."""
+    return _packed(wants, app.state.kg, text, base, dataset, limit)
 
 
 def query_dataset(
@@ -236,7 +240,7 @@ def held_graphs(kg: KnowledgeGraph, iris: Sequence[str]) -> list[ox.NamedNode]:
 
 
 def _packed(
-    request: Request,
+    request: Wants,
     kg: KnowledgeGraph,
     text: str,
     base: str,
@@ -263,7 +267,7 @@ def _packed(
 
 
 def _evaluate(
-    request: Request,
+    request: Wants,
     kg: KnowledgeGraph,
     text: str,
     base: str,
