@@ -652,6 +652,6 @@ def test_a_runaway_query_is_stopped_at_the_deadline() -> None:
         started = time.monotonic()
         response = short.get("/sparql", params={"query": runaway})
         assert response.status_code == 503
-        assert response.json()["error"] == "timeout"
+        assert response.json()["error"] == "query_timeout"
         assert time.monotonic() - started < 10
         assert short.get("/sparql", params={"query": NEEDS}).status_code == 200

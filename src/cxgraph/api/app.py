@@ -19,7 +19,7 @@ from cxgraph.api import graph_store, graphql, linked_data, sparql, web
 from cxgraph.config import Settings
 from cxgraph.errors import CxGraphError
 from cxgraph.pipeline import build_knowledge_graph
-from cxgraph.sandbox import Sandbox
+from cxgraph.sandbox import EvaluationTimeout, Overloaded, ResourceLimit, Sandbox
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             version=lambda: kg.version,
         )
         sparql.register(app, sandbox)
+        graphql.register(app, sandbox)
         app.state.sandbox = sandbox
         app.state.kg = kg
         try:
@@ -75,6 +76,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "findings": len(kg.findings),
             }
         )
+
+    @app.exception_handler(EvaluationTimeout)
+    async def timeout(_request: Request, exc: EvaluationTimeout) -> JSONResponse:
+        return JSONResponse({"error": "query_timeout", "message": str(exc)}, status_code=503)
+
+    @app.exception_handler(Overloaded)
+    async def overloaded(_request: Request, exc: Overloaded) -> JSONResponse:
+        return JSONResponse(
+            {"error": "overloaded", "message": str(exc)},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(ResourceLimit)
+    async def resource_limit(_request: Request, exc: ResourceLimit) -> JSONResponse:
+        return JSONResponse({"error": "resource_limit", "message": str(exc)}, status_code=503)
 
     @app.exception_handler(CxGraphError)
     async def cxgraph_error(_request: Request, exc: CxGraphError) -> JSONResponse:

@@ -178,7 +178,7 @@ async def _answer_query(request: Request, text: str, params: dict[str, list[str]
     except Overloaded as err:
         raise ProtocolError(503, "overloaded", str(err), {"Retry-After": "1"}) from None
     except EvaluationTimeout as err:
-        raise ProtocolError(503, "timeout", str(err)) from None
+        raise ProtocolError(503, "query_timeout", str(err)) from None
     except ResourceLimit as err:
         raise ProtocolError(503, "resource_limit", str(err)) from None
     except QueryError as err:

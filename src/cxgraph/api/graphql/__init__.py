@@ -13,16 +13,27 @@ from fastapi import FastAPI
 
 from cxgraph.api.graphql.context import get_context
 from cxgraph.api.graphql.ide import LocalGraphiQLRouter, mount_graphiql
+from cxgraph.api.graphql.sandboxed import SandboxedSchema
+from cxgraph.api.graphql.sandboxed import register as register_evaluation
 from cxgraph.api.graphql.schema import build_schema
 from cxgraph.config import Settings
+from cxgraph.sandbox import Sandbox
 
-__all__ = ["build_schema", "mount"]
+__all__ = ["build_schema", "mount", "register"]
+
+
+def register(app: FastAPI, sandbox: Sandbox) -> None:
+    """Make this app's GraphQL execution available to the sandbox's workers."""
+    register_evaluation(app, app.state.graphql_schema, sandbox)
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
-    """Serve GraphQL at ``/graphql``; GraphiQL and introspection as the settings say."""
+    """Serve GraphQL at ``/graphql``; GraphiQL and introspection as the settings say.
+    Operations execute in the app's sandbox (``sandboxed``), under the query deadline."""
+    schema = build_schema(settings)
+    app.state.graphql_schema = schema
     router = LocalGraphiQLRouter(
-        build_schema(settings),
+        SandboxedSchema(schema, app),  # type: ignore[arg-type]
         path="/graphql",
         graphql_ide="graphiql" if settings.graphiql else None,
         context_getter=get_context,
