@@ -29,6 +29,10 @@ class Settings:
     max_workers: int = field(default_factory=lambda: os.cpu_count() or 2)
     queue_size: int = 16
     row_limit: int = 10_000
+    max_response_bytes: int = 64 * 1024 * 1024
+    write_validation: str = "report"
+    """What a write that breaks the SHACL shapes gets: "refuse" (409, store unchanged),
+    "report" (accepted, the report in the response) or "off"."""
     max_query_bytes: int = 64 * 1024
     max_update_bytes: int = 32 * 1024
     max_upload_bytes: int = 50 * 1024 * 1024
