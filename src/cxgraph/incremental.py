@@ -30,6 +30,7 @@ from cxgraph.reasoning import (
     Keys,
     ReasoningProfile,
     compile_rules,
+    forget_known,
     graph_keys,
     graph_size,
     infer,
@@ -236,10 +237,7 @@ def _rederive(
                 )
     if not db.contains_named_graph(_SCRATCH):
         return
-    db.update(
-        f"DELETE {{ GRAPH {_SCRATCH} {{ ?s ?p ?o }} }} {using} USING NAMED {_SCRATCH} "
-        f"WHERE {{ GRAPH {_SCRATCH} {{ ?s ?p ?o }} ?s ?p ?o }}"
-    )
+    forget_known(db, _SCRATCH, sources)
     report.rederived = graph_size(db, _SCRATCH)
     db.update(f"ADD {_SCRATCH} TO {INFERRED_GRAPH}")
     db.update(f"ADD {_SCRATCH} TO {DELTA}")

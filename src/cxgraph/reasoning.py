@@ -22,8 +22,6 @@ from cxgraph.rules import Rule, RuleCompiler
 from cxgraph.store import Store
 
 DELTA = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta")
-_NEW = ox.NamedNode(GRAPH_PREFIX + "reasoning:new")
-_SCRATCH = ox.NamedNode(GRAPH_PREFIX + "reasoning:scratch")
 _SAME_AS = ox.NamedNode(OWL + "sameAs")
 
 
@@ -72,8 +70,7 @@ def compile_rules(store: Store) -> list[Rule]:
 def _infer_rules(store: Store) -> InferenceReport:
     report = InferenceReport(ReasoningProfile.RULES)
     rules = compile_rules(store)
-    sources = [*store.asserted_graphs(), INFERRED_GRAPH]
-    engine = FixpointEngine(store.ox, sources)
+    engine = FixpointEngine(store.ox, [*store.asserted_graphs(), INFERRED_GRAPH])
     report.rounds = engine.run(rules, report.added)
     return report
 
@@ -106,68 +103,107 @@ def graph_size(store: ox.Store, graph: ox.NamedNode) -> int:
 
 
 class FixpointEngine:
-    """Runs rules as SPARQL updates: each round's new triples go to a scratch graph,
-    are cleaned of what is already known, then added to the inferred graph.
+    """Runs rules to a fixpoint, semi-naively. Each rule is a SPARQL CONSTRUCT over the
+    source graphs (one variant per body atom that can match the last round's delta);
+    derived triples the store does not hold yet go to the inferred graph at once and
+    form the next round's delta.
 
     ``run(seeded=True)`` starts from triples a caller put in :data:`DELTA` (already in the
     store), evaluating only the rule variants they can feed: incremental maintenance."""
 
     def __init__(self, store: ox.Store, sources: list[ox.NamedNode]) -> None:
         self._store = store
-        self._using = " ".join(f"USING {g}" for g in [*sources, _NEW])
+        self._sources = [*sources, INFERRED_GRAPH] if INFERRED_GRAPH not in sources else sources
+        self._known = set(self._sources)
         self.touched: Keys = set()
 
     def run(self, rules: list[Rule], added: Counter[str], *, seeded: bool = False) -> int:
-        for g in (_NEW, _SCRATCH) if seeded else (DELTA, _NEW, _SCRATCH):
-            if self._store.contains_named_graph(g):
-                self._store.remove_graph(g)
-        delta_keys: Keys | None = graph_keys(self._store, DELTA) if seeded else None
+        db = self._store
+        if not seeded and db.contains_named_graph(DELTA):
+            db.remove_graph(DELTA)
+        delta_keys: Keys | None = graph_keys(db, DELTA) if seeded else None
         rounds = 0
         try:
             while delta_keys is None or delta_keys:
                 rounds += 1
+                fresh: list[ox.Triple] = []
+                seen: set[ox.Triple] = set()
                 for rule in rules:
-                    self._apply(rule, delta_keys, added)
-                delta_keys = self._advance()
+                    self._apply(rule, delta_keys, added, fresh, seen)
+                delta_keys = self._advance(fresh)
         finally:
-            for g in (DELTA, _NEW, _SCRATCH):
-                if self._store.contains_named_graph(g):
-                    self._store.remove_graph(g)
+            if db.contains_named_graph(DELTA):
+                db.remove_graph(DELTA)
         return rounds
 
-    def _apply(self, rule: Rule, delta_keys: Keys | None, added: Counter[str]) -> None:
+    def _apply(
+        self,
+        rule: Rule,
+        delta_keys: Keys | None,
+        added: Counter[str],
+        fresh: list[ox.Triple],
+        seen: set[ox.Triple],
+    ) -> None:
         if delta_keys is None:
             variants: list[int | None] = [None]
         else:
             variants = [i for i, atom in enumerate(rule.body) if _matches(atom.key, delta_keys)]
-        if not variants:
-            return
+        db = self._store
+        new: list[ox.Triple] = []
         for variant in variants:
-            self._store.update(self._render(rule, variant))
-        if not self._store.contains_named_graph(_SCRATCH):
-            return
-        self._store.update(
-            f"DELETE {{ GRAPH {_SCRATCH} {{ ?s ?p ?o }} }} {self._using} USING NAMED {_SCRATCH} "
-            f"WHERE {{ GRAPH {_SCRATCH} {{ ?s ?p ?o }} ?s ?p ?o }}"
-        )
-        count = graph_size(self._store, _SCRATCH)
-        if count:
-            added[rule.name] += count
-            self._store.update(f"ADD {_SCRATCH} TO {_NEW}")
-        self._store.update(f"DROP SILENT GRAPH {_SCRATCH}")
+            triples = db.query(
+                render_construct(rule, variant),
+                default_graph=self._sources,  # type: ignore[arg-type]
+                named_graphs=[DELTA] if variant is not None else [],
+            )
+            for triple in triples:  # type: ignore[union-attr]
+                if triple in seen:
+                    continue
+                seen.add(triple)
+                holders = db.quads_for_pattern(triple.subject, triple.predicate, triple.object)
+                if not any(q.graph_name in self._known for q in holders):
+                    new.append(triple)
+        if new:
+            added[rule.name] += len(new)
+            db.extend(ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH) for t in new)
+            fresh.extend(new)
 
-    def _render(self, rule: Rule, variant: int | None) -> str:
-        return render_rule(rule, variant, _SCRATCH, self._using)
-
-    def _advance(self) -> Keys:
-        """Move this round's new triples into the inferred graph and make them the delta."""
-        if not self._store.contains_named_graph(_NEW):
+    def _advance(self, fresh: list[ox.Triple]) -> Keys:
+        """Make this round's new triples the next round's delta."""
+        db = self._store
+        if db.contains_named_graph(DELTA):
+            db.remove_graph(DELTA)
+        if not fresh:
             return set()
-        keys = graph_keys(self._store, _NEW)
+        db.extend(ox.Quad(t.subject, t.predicate, t.object, DELTA) for t in fresh)
+        keys: Keys = set()
+        for t in fresh:
+            keys.add((t.predicate.value, None))
+            if t.predicate.value == _TYPE and isinstance(t.object, ox.NamedNode):
+                keys.add((_TYPE, t.object.value))
         self.touched |= keys
-        self._store.update(f"ADD {_NEW} TO {INFERRED_GRAPH}")
-        self._store.update(f"MOVE {_NEW} TO {DELTA}")
         return keys
+
+
+def render_construct(rule: Rule, variant: int | None) -> str:
+    """The rule as a SPARQL CONSTRUCT of its head; with ``variant``, body atom ``variant``
+    is matched in :data:`DELTA` only (semi-naive)."""
+    body = []
+    for i, atom in enumerate(rule.body):
+        body.append(f"GRAPH {DELTA} {{ {atom.sparql()} }}" if i == variant else atom.sparql())
+    filters = "".join(f" FILTER(!isLiteral({v}))" for v in rule.head_subjects())
+    sameas = " ".join(f"FILTER({a.s} != {a.o})" for a in rule.head if a.p == _SAME_AS)
+    head = " ".join(a.sparql() for a in rule.head)
+    return f"CONSTRUCT {{ {head} }} WHERE {{ {' '.join(body)}{filters} {sameas} }}"
+
+
+def forget_known(store: ox.Store, graph: ox.NamedNode, sources: list[ox.NamedNode]) -> None:
+    """Remove from ``graph`` every triple some graph of ``sources`` already holds."""
+    values = " ".join(str(g) for g in sources)
+    store.update(
+        f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} "
+        f"FILTER EXISTS {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} }}"
+    )
 
 
 def render_rule(rule: Rule, variant: int | None, target: ox.NamedNode, using: str) -> str:
