@@ -17,51 +17,13 @@ import pyoxigraph as ox
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from cxgraph.api.protocol import GRAPH_FORMATS, HTML, READ_CORS, negotiate
 from cxgraph.api.state import get_kg
 from cxgraph.config import Settings
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.queries import saved_query
 
-_RDF_TYPES = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
-_OFFERED = ["text/html", *_RDF_TYPES]
-
-
-def negotiate(accept: str | None, offered: list[str], default: str) -> str | None:
-    """The offered media type the Accept header prefers (q-values, wildcards); ``default``
-    for a missing header or ``*/*``; None when nothing offered is acceptable."""
-    if not accept or not accept.strip():
-        return default
-    best: tuple[float, int, str] | None = None
-    for item in accept.split(","):
-        parts = [p.strip() for p in item.split(";")]
-        media, q = parts[0].lower(), 1.0
-        for param in parts[1:]:
-            if param.startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        if q <= 0 or not media:
-            continue
-        if media == "*/*":
-            candidates = [default]
-            specificity = 0
-        elif media.endswith("/*"):
-            candidates = [o for o in offered if o.startswith(media[:-1])]
-            specificity = 1
-        else:
-            candidates = [o for o in offered if o == media]
-            specificity = 2
-        for candidate in candidates:
-            rank = (q, specificity, candidate)
-            if best is None or rank[:2] > best[:2]:
-                best = rank
-    return best[2] if best else None
+_OFFERED = (*GRAPH_FORMATS, HTML)  # Turtle first: what */* gets
 
 
 @dataclass
@@ -109,21 +71,23 @@ def mount(app: FastAPI, settings: Settings) -> None:
         iris = _index(request, kg).get(key)
         if not iris:
             raise HTTPException(status_code=404, detail=f"nothing is served at /{path}")
-        media = negotiate(request.headers.get("accept"), _OFFERED, "text/turtle")
-        if media is None:
+        fmt = negotiate(request.headers.get("accept"), _OFFERED)
+        if fmt is None:
+            offered = ", ".join(f.media_type for f in _OFFERED)
             return Response(
-                f"Not acceptable; this resource is available as {', '.join(_OFFERED)}\n",
+                f"Not acceptable; this resource is available as {offered}\n",
                 status_code=406,
                 media_type="text/plain",
                 headers={"Vary": "Accept"},
             )
-        if media == "text/html":
+        if fmt.same(HTML):
             served = frozenset(i for group in _index(request, kg).values() for i in group)
             return HTMLResponse(render_page(kg, iris, served), headers={"Vary": "Accept"})
+        assert fmt.rdf is not None
         return Response(
-            describe(kg, iris, _RDF_TYPES[media]),
-            media_type=media,
-            headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"},
+            describe(kg, iris, fmt.rdf),
+            media_type=fmt.content_type,
+            headers={"Vary": "Accept", **READ_CORS},
         )
 
 
