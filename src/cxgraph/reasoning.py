@@ -185,16 +185,21 @@ class FixpointEngine:
         return keys
 
 
-def render_construct(rule: Rule, variant: int | None) -> str:
-    """The rule as a SPARQL CONSTRUCT of its head; with ``variant``, body atom ``variant``
-    is matched in :data:`DELTA` only (semi-naive)."""
+def _where(rule: Rule, variant: int | None) -> str:
+    """The rule's body as a WHERE clause; body atom ``variant`` (if any) is matched in
+    :data:`DELTA` only (semi-naive). Literal subjects and reflexive sameAs are dropped."""
     body = []
     for i, atom in enumerate(rule.body):
         body.append(f"GRAPH {DELTA} {{ {atom.sparql()} }}" if i == variant else atom.sparql())
     filters = "".join(f" FILTER(!isLiteral({v}))" for v in rule.head_subjects())
     sameas = " ".join(f"FILTER({a.s} != {a.o})" for a in rule.head if a.p == _SAME_AS)
+    return f"WHERE {{ {' '.join(body)}{filters} {sameas} }}"
+
+
+def render_construct(rule: Rule, variant: int | None) -> str:
+    """The rule as a SPARQL CONSTRUCT of its head."""
     head = " ".join(a.sparql() for a in rule.head)
-    return f"CONSTRUCT {{ {head} }} WHERE {{ {' '.join(body)}{filters} {sameas} }}"
+    return f"CONSTRUCT {{ {head} }} {_where(rule, variant)}"
 
 
 def forget_known(store: ox.Store, graph: ox.NamedNode, sources: list[ox.NamedNode]) -> None:
@@ -207,19 +212,11 @@ def forget_known(store: ox.Store, graph: ox.NamedNode, sources: list[ox.NamedNod
 
 
 def render_rule(rule: Rule, variant: int | None, target: ox.NamedNode, using: str) -> str:
-    """The rule as a SPARQL update inserting its head into ``target``; with ``variant``,
-    body atom ``variant`` is matched in :data:`DELTA` only (semi-naive)."""
-    body = []
-    for i, atom in enumerate(rule.body):
-        body.append(f"GRAPH {DELTA} {{ {atom.sparql()} }}" if i == variant else atom.sparql())
-    filters = "".join(f" FILTER(!isLiteral({v}))" for v in rule.head_subjects())
-    sameas = " ".join(f"FILTER({a.s} != {a.o})" for a in rule.head if a.p == _SAME_AS)
+    """The rule as a SPARQL update inserting its head into ``target``, reading the graphs
+    of the ``using`` clause (and :data:`DELTA` for ``variant``)."""
     head = " ".join(a.sparql() for a in rule.head)
     named = f"USING NAMED {DELTA}" if variant is not None else ""
-    return (
-        f"INSERT {{ GRAPH {target} {{ {head} }} }} {using} {named} "
-        f"WHERE {{ {' '.join(body)}{filters} {sameas} }}"
-    )
+    return f"INSERT {{ GRAPH {target} {{ {head} }} }} {using} {named} {_where(rule, variant)}"
 
 
 def _matches(key: tuple[str, str | None], delta_keys: Keys) -> bool:

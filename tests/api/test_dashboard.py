@@ -4,7 +4,6 @@ findings, the heat map and the value chain, and loads nothing from outside."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,19 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cxgraph import Severity, build_knowledge_graph
-from tests.api.conftest import LiveServer
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.api.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 
 def test_dashboard_page_is_served_with_local_assets_only(client: TestClient) -> None:
@@ -44,7 +31,7 @@ def page(live_server: LiveServer) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context()
         page = context.new_page()
         page.requests = []  # type: ignore[attr-defined]

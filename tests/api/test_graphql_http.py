@@ -4,7 +4,6 @@ and GraphiQL served with local assets only, checked in a real headless Chromium.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,19 +16,7 @@ from gql.transport.requests import RequestsHTTPTransport
 
 from cxgraph import build_knowledge_graph
 from cxgraph.api.graphql.ide import CSP, graphiql_ready
-from tests.api.conftest import LiveServer
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.api.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 
 @pytest.mark.server
@@ -101,7 +88,7 @@ def graphiql(live_server: LiveServer) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_context().new_page()
         page.requests = []  # type: ignore[attr-defined]
         page.errors = []  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 from cxgraph.api import static
 from cxgraph.api.protocol import ProtocolError, inspect_sparql
 
-from .conftest import SAMPLES, LiveServer, start_server, stop_server
+from .conftest import CHROMIUM_ARGS, SAMPLES, LiveServer, start_server, stop_server
 
 pytestmark = pytest.mark.server
 
@@ -375,15 +375,7 @@ def test_editor_runs_a_saved_query_offline(live_server: LiveServer) -> None:
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(
             executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            args=CHROMIUM_ARGS,
         )
         try:
             page = browser.new_page()
