@@ -4,10 +4,16 @@ Shapes check structure (labels present, value types and ranges, objects of the r
 class, cardinalities); the gap rules are separate. The shapes see the reasoned graph
 (data, ontology and inferred triples), so instances whose type only follows from a
 domain or range are checked as what they are.
+
+pyshacl evaluates SPARQL-based constraints with rdflib, whose pyparsing-based SPARQL
+parser keeps global state that concurrent parses from threads corrupt for good; so every
+pyshacl run in the process goes through one lock (:data:`_PYSHACL_LOCK`). Writes validate
+on the request path, and the CLI and library callers may validate from threads.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +23,9 @@ from rdflib.namespace import SH
 from cxgraph import resources
 from cxgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from cxgraph.store import Store
+
+_PYSHACL_LOCK = threading.Lock()
+"""Serialises pyshacl runs: the state it guards (rdflib's SPARQL parser) is per process."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +70,9 @@ def validate(store: Store, shapes: rdflib.Graph | None = None) -> ValidationRepo
 
     graphs = [*store.data_graphs(), ONTOLOGY_GRAPH, INFERRED_GRAPH]
     data = store.to_rdflib([g for g in graphs if store.ox.contains_named_graph(g)])
-    _conforms, report, _text = pyshacl.validate(
-        data, shacl_graph=shapes if shapes is not None else load_shapes(), inference="none"
-    )
+    shapes = shapes if shapes is not None else load_shapes()
+    with _PYSHACL_LOCK:
+        _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, inference="none")
     assert isinstance(report, rdflib.Graph)
     results = []
     for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):

@@ -203,7 +203,7 @@ async def _commit(
     def run() -> tuple[bool, dict[str, object]]:
         with kg.store.lock:
             changes = plan(kg, graph, triples)
-            return graph in changes.created, commit(kg, changes)
+            return graph in changes.created, commit(kg, changes, get_settings(request))
 
     created, summary = await asyncio.to_thread(run)
     return JSONResponse(summary, status_code=201 if created else 200)

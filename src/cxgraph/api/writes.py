@@ -15,15 +15,24 @@ every graph (as queries see it); the difference it makes is then checked and app
   a derived triple (inferred graph, gaps graph) is not deleted, it is recomputed; deleting
   an ontology triple is refused;
 - any change to a read-only graph refuses the whole update (400), nothing is applied.
+
+Every write is checked against the SHACL shapes as ``Settings.write_validation`` says
+(:class:`WriteValidation`): ``refuse`` runs the write on a scratch copy of the knowledge
+graph first and refuses it (409 ``shapes_violated``, store untouched) if the result has a
+violation the store did not have before; ``report`` applies it and adds the validation
+report to the response; ``off`` skips validation. Validation runs under the store lock,
+so the report describes exactly the state the write produced.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
@@ -52,10 +61,52 @@ from cxgraph.sources import (
     format_for_path,
     graph_for_source,
 )
+from cxgraph.store import Store
+from cxgraph.validation import ValidationReport, ValidationResult
 
 UPDATES_GRAPH = ox.NamedNode(DATA_GRAPH_PREFIX + "updates")
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="cxgraph"'}
 _URL_TOKENS = ("token", "access_token")
+_REPORTED = 100  # validation results a response carries at most
+T = TypeVar("T")
+
+
+class WriteValidation(Enum):
+    """What a write that breaks the SHACL shapes gets (``Settings.write_validation``)."""
+
+    REFUSE = "refuse"
+    REPORT = "report"
+    OFF = "off"
+
+    @classmethod
+    def of(cls, settings: Settings) -> WriteValidation:
+        try:
+            return cls(settings.write_validation)
+        except ValueError:
+            raise InputError(
+                f"write_validation={settings.write_validation!r} is not one of "
+                + ", ".join(m.value for m in cls)
+            ) from None
+
+
+class ShapesViolated(ProtocolError):
+    """A write refused because its result breaks shapes the store satisfied (409)."""
+
+    def __init__(self, introduced: list[ValidationResult]) -> None:
+        super().__init__(
+            409,
+            "shapes_violated",
+            f"the write was refused: it would add {len(introduced)} SHACL violation(s); "
+            "nothing was changed",
+        )
+        self.report = [r.as_json() for r in introduced[:_REPORTED]]
+
+
+async def shapes_violated_response(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ShapesViolated)
+    return JSONResponse(
+        {"error": exc.error, "message": exc.message, "report": exc.report}, status_code=409
+    )
 
 
 def authorize(
@@ -137,15 +188,22 @@ def require_data_graph(graph: ox.NamedNode) -> None:
         )
 
 
-def commit(kg: KnowledgeGraph, changes: Changes) -> dict[str, object]:
+def commit(kg: KnowledgeGraph, changes: Changes, settings: Settings) -> dict[str, object]:
     """Apply ``changes`` through :meth:`KnowledgeGraph.change`, which brings the inferred
-    graph and the findings up to date; if that fails, undo and recompute in full, then
-    re-raise. The caller holds ``kg.store.lock``."""
+    graph and the findings up to date, validated as ``settings.write_validation`` says
+    (raises ShapesViolated, store unchanged, when refused). The caller holds
+    ``kg.store.lock``."""
     for graph in (*changes.additions, *changes.removals, *changes.created, *changes.dropped):
         require_data_graph(graph)
+    summary, validation = validated(kg, lambda k: _apply(k, changes), WriteValidation.of(settings))
+    return {**summary, **validation}
+
+
+def _apply(kg: KnowledgeGraph, changes: Changes) -> dict[str, object]:
+    """Apply ``changes``; if that fails, undo and recompute in full, then re-raise."""
     db = kg.store.ox
-    additions = _quads(changes.additions)
-    removals = _quads(changes.removals)
+    additions = [q for q in _quads(changes.additions) if q not in db]
+    removals = [q for q in _quads(changes.removals) if q in db]
     for graph in changes.created:
         db.add_graph(graph)
     try:
@@ -160,10 +218,57 @@ def commit(kg: KnowledgeGraph, changes: Changes) -> dict[str, object]:
         raise
     for graph in changes.dropped:
         db.remove_graph(graph)
+    if changes.dropped:
+        kg.store.flush()
     return {
         **changes.summary(),
         "inferred_added": sum(report.inferred_added.values()),
         "findings": len(kg.findings),
+    }
+
+
+def validated(
+    kg: KnowledgeGraph, write: Callable[[KnowledgeGraph], T], mode: WriteValidation
+) -> tuple[T, dict[str, object]]:
+    """Run ``write`` on ``kg`` under the store lock, checked against the shapes as ``mode``
+    says; return what it returned and ``{"validation": …}`` (empty when ``OFF``).
+
+    ``REFUSE`` runs ``write`` on a scratch copy first and raises ShapesViolated, leaving
+    ``kg`` untouched, when the result has a violation the store does not have now (so a
+    store that already breaks a shape still takes writes that add no new violation)."""
+    with kg.store.lock:
+        if mode is WriteValidation.OFF:
+            return write(kg), {}
+        if mode is WriteValidation.REPORT:
+            result = write(kg)
+            return result, _validation_json(kg.validate())
+        trial = _scratch_copy(kg)
+        write(trial)
+        after = trial.validate()
+        if not after.conforms:
+            before = set(kg.validate().results)
+            introduced = [r for r in after.results if r.severity == "Violation" and r not in before]
+            if introduced:
+                raise ShapesViolated(introduced)
+        return write(kg), _validation_json(after)
+
+
+def _scratch_copy(kg: KnowledgeGraph) -> KnowledgeGraph:
+    """An in-memory copy of ``kg`` (every graph, empty ones too, and the findings)."""
+    store = Store()
+    for graph in kg.store.ox.named_graphs():
+        store.ox.add_graph(graph)
+    store.ox.extend(kg.store.ox)
+    return KnowledgeGraph(store, kg.profile, kg.inference, list(kg.findings), kg.version)
+
+
+def _validation_json(report: ValidationReport) -> dict[str, object]:
+    return {
+        "validation": {
+            "conforms": report.conforms,
+            "total": len(report.results),
+            "results": [r.as_json() for r in report.results[:_REPORTED]],
+        }
     }
 
 
@@ -209,11 +314,13 @@ async def answer_update(request: Request, text: str, params: Mapping[str, list[s
             )
     base = base_url(request, settings.base_url) + "/sparql"
     inspect_sparql(text, base)
-    summary = await asyncio.to_thread(run_update, kg, text, base)
+    summary = await asyncio.to_thread(run_update, kg, text, base, settings)
     return JSONResponse(summary)
 
 
-def run_update(kg: KnowledgeGraph, text: str, base_iri: str) -> dict[str, object]:
+def run_update(
+    kg: KnowledgeGraph, text: str, base_iri: str, settings: Settings
+) -> dict[str, object]:
     """Run ``text`` on a scratch copy, check what it changed, then apply that (see above).
     Call only with text :func:`inspect_sparql` accepted."""
     with kg.store.lock:
@@ -234,7 +341,7 @@ def run_update(kg: KnowledgeGraph, text: str, base_iri: str) -> dict[str, object
             q.triple for q in scratch.quads_for_pattern(None, None, None, ox.DefaultGraph())
         }
         changes = _diff(before, _contents(scratch), union, default_after)
-        return commit(kg, changes)
+        return commit(kg, changes, settings)
 
 
 def _diff(
@@ -282,8 +389,9 @@ def _diff(
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
-    """Register ``POST /upload``."""
-    del settings
+    """Register ``POST /upload`` and the 409 answer of a refused write."""
+    WriteValidation.of(settings)  # an unknown mode stops the app from being built
+    app.add_exception_handler(ShapesViolated, shapes_violated_response)
 
     @app.post("/upload", tags=["writes"])
     async def upload(request: Request) -> JSONResponse:
@@ -295,16 +403,24 @@ def mount(app: FastAPI, settings: Settings) -> None:
         media, _ = media_type_of(request)
         body = await read_body(request, settings.max_upload_bytes, "the upload")
         source = await _upload_source(request, media, body, settings)
-        counts = await asyncio.to_thread(_load, kg, source)
+        mode = WriteValidation.of(settings)
+        counts, validation = await asyncio.to_thread(validated, kg, _loader(source), mode)
         graph = graph_for_source(Path(source.name).stem)
         return JSONResponse(
-            {"graph": graph.value, "triples": counts[source.name], "findings": len(kg.findings)}
+            {
+                "graph": graph.value,
+                "triples": counts[source.name],
+                "findings": len(kg.findings),
+                **validation,
+            }
         )
 
 
-def _load(kg: KnowledgeGraph, source: Source) -> dict[str, int]:
-    with kg.store.lock:
+def _loader(source: Source) -> Callable[[KnowledgeGraph], dict[str, int]]:
+    def load(kg: KnowledgeGraph) -> dict[str, int]:
         return kg.apply_sources([source])
+
+    return load
 
 
 async def _upload_source(request: Request, media: str, body: bytes, settings: Settings) -> Source:
