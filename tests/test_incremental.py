@@ -131,3 +131,24 @@ def test_random_changes_match_full_rerun(seed: int, tmp_path: Path) -> None:
     assert_same_as_full(kg, tmp_path)
     kg.change(additions=[*removed[3:6], *removed[6:]])
     assert snapshot(kg) == snapshot(build_knowledge_graph([TELECOM]))
+
+
+def test_relabelling_a_focus_updates_its_message(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    (unmet,) = kg.gaps(["unmet-need"])
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    old = list(
+        kg.store.ox.quads_for_pattern(
+            ox.NamedNode(unmet.focus), ox.NamedNode(label), None, data_graph(kg)
+        )
+    )
+    report = kg.change(additions=[q(kg, unmet.focus, label, "Renamed need")], removals=old)
+    assert report.rules_rerun and "unmet-need" in report.rules_rerun
+    assert "Renamed need" in kg.gaps(["unmet-need"])[0].message
+    assert_same_as_full(kg, tmp_path)
+
+
+def test_untouched_rules_are_not_rerun(kg: KnowledgeGraph) -> None:
+    sla = next(kg.store.ox.quads_for_pattern(None, ox.NamedNode(CX + "provider"), None))
+    report = kg.change(removals=[sla])
+    assert "unmanaged-handoff" in report.rules_rerun
+    assert "unmet-need" not in report.rules_rerun

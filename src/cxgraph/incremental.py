@@ -23,25 +23,22 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from cxgraph.gaps import Finding, detect_gaps, gap_rules, gap_triples, sort_findings
-from cxgraph.namespaces import CX, GAPS_GRAPH, GRAPH_PREFIX, INFERRED_GRAPH, OWL, RDF, RDFS
+from cxgraph.namespaces import GAPS_GRAPH, GRAPH_PREFIX, INFERRED_GRAPH, OWL, PREFIXES, RDF, RDFS
 from cxgraph.reasoning import (
     DELTA,
     FixpointEngine,
     Keys,
     ReasoningProfile,
     compile_rules,
-    forget_known,
     graph_keys,
-    graph_size,
     infer,
-    render_rule,
+    render_construct,
 )
 from cxgraph.rules import Atom, Rule
 from cxgraph.store import Store
 
 _REMOVED = ox.NamedNode(GRAPH_PREFIX + "reasoning:removed")
 _OVERDELETED = ox.NamedNode(GRAPH_PREFIX + "reasoning:overdeleted")
-_SCRATCH = ox.NamedNode(GRAPH_PREFIX + "reasoning:dred-scratch")
 _TBOX_NAMESPACES = (OWL, RDFS)
 _TBOX_TYPES = {
     OWL + "Class",
@@ -99,7 +96,7 @@ def apply_change(
     rules = compile_rules(store)
     db = store.ox
     sources = [*store.asserted_graphs(), INFERRED_GRAPH]
-    for g in (_REMOVED, _OVERDELETED, _SCRATCH, DELTA):
+    for g in (_REMOVED, _OVERDELETED, DELTA):
         if db.contains_named_graph(g):
             db.remove_graph(g)
 
@@ -124,10 +121,15 @@ def apply_change(
         engine = FixpointEngine(db, sources)
         engine.run(rules, report.inferred_added, seeded=True)
         touched |= engine.touched
-    for g in (_REMOVED, _OVERDELETED, _SCRATCH):
+    for g in (_REMOVED, _OVERDELETED):
         if db.contains_named_graph(g):
             db.remove_graph(g)
-    findings = _refresh_gaps(store, findings, touched, report)
+    relabelled = {
+        q.subject.value
+        for q in [*additions, *removals]
+        if q.predicate.value == _LABEL and isinstance(q.subject, ox.NamedNode)
+    }
+    findings = _refresh_gaps(store, findings, touched, relabelled, report)
     report.seconds = time.perf_counter() - started
     return report, findings
 
@@ -175,8 +177,21 @@ def _remove(store: Store, removals: list[ox.Quad], report: ChangeReport) -> list
     return gone
 
 
-def _using(graphs: list[ox.NamedNode]) -> str:
-    return " ".join(f"USING {g}" for g in graphs)
+def _triples_of(db: ox.Store, graph: ox.NamedNode) -> set[ox.Triple]:
+    return {q.triple for q in db.quads_for_pattern(None, None, None, graph)}
+
+
+def _keys_of(triples: set[ox.Triple]) -> Keys:
+    keys: Keys = set()
+    for t in triples:
+        keys.add((t.predicate.value, None))
+        if t.predicate.value == _TYPE and isinstance(t.object, ox.NamedNode):
+            keys.add((_TYPE, t.object.value))
+    return keys
+
+
+def _put(db: ox.Store, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
+    db.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
 
 
 def _overdelete(
@@ -184,36 +199,34 @@ def _overdelete(
 ) -> None:
     """Move to the overdeleted graph every inferred triple derivable through the removed
     ones, evaluating bodies over the old database (what remains plus what was removed)."""
-    old = _using([*sources, _REMOVED, _OVERDELETED])
-    db.update(f"ADD {_REMOVED} TO {DELTA}")
-    while True:
-        keys = graph_keys(db, DELTA)
+    old: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [*sources, _REMOVED, _OVERDELETED]
+    delta = _triples_of(db, _REMOVED)
+    overdeleted: set[ox.Triple] = set()
+    while delta:
+        _put(db, DELTA, delta)
+        keys = _keys_of(delta)
+        found: set[ox.Triple] = set()
         for rule in rules:
             for i, atom in enumerate(rule.body):
-                if atom.key in keys:
-                    db.update(render_rule(rule, i, _SCRATCH, old))
-        if not db.contains_named_graph(_SCRATCH):
-            break
-        db.update(
-            f"DELETE {{ GRAPH {_SCRATCH} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {_SCRATCH} "
-            f"{{ ?s ?p ?o }} MINUS {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }} }}"
-        )
-        db.update(
-            f"DELETE {{ GRAPH {_SCRATCH} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {_SCRATCH} "
-            f"{{ ?s ?p ?o }} GRAPH {_OVERDELETED} {{ ?s ?p ?o }} }}"
-        )
-        if not graph_size(db, _SCRATCH):
-            db.update(f"DROP SILENT GRAPH {_SCRATCH}")
-            break
-        db.update(f"ADD {_SCRATCH} TO {_OVERDELETED}")
-        db.update(f"MOVE {_SCRATCH} TO {DELTA}")
-    db.update(f"DROP SILENT GRAPH {DELTA}")
-    if db.contains_named_graph(_OVERDELETED):
-        report.overdeleted = graph_size(db, _OVERDELETED)
-        db.update(
-            f"DELETE {{ GRAPH {INFERRED_GRAPH} {{ ?s ?p ?o }} }} "
-            f"WHERE {{ GRAPH {_OVERDELETED} {{ ?s ?p ?o }} }}"
-        )
+                if atom.key not in keys:
+                    continue
+                result = db.query(
+                    render_construct(rule, i), default_graph=old, named_graphs=[DELTA]
+                )
+                for t in result:  # type: ignore[union-attr]
+                    if t not in overdeleted and t not in found and _in(db, t, INFERRED_GRAPH):
+                        found.add(t)
+        db.remove_graph(DELTA)
+        overdeleted |= found
+        _put(db, _OVERDELETED, found)
+        delta = found
+    report.overdeleted = len(overdeleted)
+    for t in overdeleted:
+        db.remove(ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH))
+
+
+def _in(db: ox.Store, t: ox.Triple, graph: ox.NamedNode) -> bool:
+    return ox.Quad(t.subject, t.predicate, t.object, graph) in db
 
 
 def _rederive(
@@ -221,55 +234,63 @@ def _rederive(
 ) -> None:
     """Put back the overdeleted or removed triples that still follow in one step from what
     remains; they seed the insertion phase in :data:`DELTA`."""
-    candidates = [g for g in (_OVERDELETED, _REMOVED) if db.contains_named_graph(g)]
-    using = _using(sources)
-    keys = {g: graph_keys(db, g) for g in candidates}
-    for rule in rules:
-        for head in rule.head:
-            for candidate in candidates:
-                if head.key not in keys[candidate]:
+    known = set(sources)
+    rederived: set[ox.Triple] = set()
+    for candidate in (_OVERDELETED, _REMOVED):
+        if not db.contains_named_graph(candidate):
+            continue
+        keys = _keys_of(_triples_of(db, candidate))
+        for rule in rules:
+            body = " ".join(a.sparql() for a in rule.body)
+            for head in rule.head:
+                if head.key not in keys:
                     continue
-                body = " ".join(a.sparql() for a in rule.body)
-                db.update(
-                    f"INSERT {{ GRAPH {_SCRATCH} {{ {head.sparql()} }} }} {using} "
-                    f"USING NAMED {candidate} WHERE {{ GRAPH {candidate} {{ {head.sparql()} }} "
-                    f"{body} }}"
+                text = (
+                    f"CONSTRUCT {{ {head.sparql()} }} WHERE {{ GRAPH {candidate} "
+                    f"{{ {head.sparql()} }} {body} }}"
                 )
-    if not db.contains_named_graph(_SCRATCH):
-        return
-    forget_known(db, _SCRATCH, sources)
-    report.rederived = graph_size(db, _SCRATCH)
-    db.update(f"ADD {_SCRATCH} TO {INFERRED_GRAPH}")
-    db.update(f"ADD {_SCRATCH} TO {DELTA}")
-    db.update(f"DROP SILENT GRAPH {_SCRATCH}")
+                result = db.query(text, default_graph=sources, named_graphs=[candidate])  # type: ignore[arg-type]
+                for t in result:  # type: ignore[union-attr]
+                    holders = db.quads_for_pattern(t.subject, t.predicate, t.object)
+                    if not any(q.graph_name in known for q in holders):
+                        rederived.add(t)
+    report.rederived = len(rederived)
+    _put(db, INFERRED_GRAPH, rederived)
+    _put(db, DELTA, rederived)
 
 
 def _mentions(text: str, key: tuple[str, str | None]) -> bool:
+    """Whether a query's text names the key's predicate (or, for rdf:type, its class)."""
     iri = key[1] if key[0] == _TYPE and key[1] else key[0]
-    if iri.startswith(CX):
-        return re.search(r"cx:" + re.escape(iri[len(CX) :]) + r"(?![\w-])", text) is not None
-    return iri in text
+    if f"<{iri}>" in text:
+        return True
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            local = re.escape(iri[len(namespace) :])
+            return re.search(rf"\b{prefix}:{local}(?![\w-])", text) is not None
+    return False
 
 
 def _refresh_gaps(
-    store: Store, findings: list[Finding], touched: Keys, report: ChangeReport
+    store: Store,
+    findings: list[Finding],
+    touched: Keys,
+    relabelled: set[str],
+    report: ChangeReport,
 ) -> list[Finding]:
-    """Re-run the gap rules that read something the change touched."""
-    if not touched:
-        return findings
-    relabelled = any(p == _LABEL for p, _ in touched)
-    foreign = any(not (p.startswith(CX) or p in (_TYPE, _LABEL)) for p, _ in touched)
-    rerun = [
+    """Re-run the gap rules that read something the change touched, and those whose
+    findings name a relabelled resource (their messages quote labels)."""
+    rerun = {
         rule.name
         for rule in gap_rules()
-        if relabelled or foreign or any(_mentions(rule.text, key) for key in touched)
-    ]
-    report.rules_rerun = rerun
+        if any(_mentions(rule.text, key) for key in touched if key[0] != _LABEL)
+    }
+    rerun |= {f.rule for f in findings if relabelled & {f.focus, *f.evidence}}
+    report.rules_rerun = sorted(rerun)
     if not rerun:
         return findings
-    fresh = detect_gaps(store, rerun, write=False)
-    kept = [f for f in findings if f.rule not in rerun]
-    merged = sort_findings([*kept, *fresh])
+    fresh = detect_gaps(store, sorted(rerun), write=False)
+    merged = sort_findings([*(f for f in findings if f.rule not in rerun), *fresh])
     store.replace_graph(GAPS_GRAPH, gap_triples(merged))
     return merged
 

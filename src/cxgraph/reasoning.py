@@ -83,7 +83,6 @@ _CLASSES = (
     "SELECT DISTINCT ?g ?c WHERE { "
     "GRAPH ?g { ?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?c } FILTER(isIRI(?c)) }"
 )
-_COUNT = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
 def graph_keys(store: ox.Store, graph: ox.NamedNode) -> Keys:
@@ -94,12 +93,6 @@ def graph_keys(store: ox.Store, graph: ox.NamedNode) -> Keys:
     for row in store.query(_CLASSES, substitutions={ox.Variable("g"): graph}):  # type: ignore[union-attr]
         keys.add((_TYPE, row["c"].value))
     return keys
-
-
-def graph_size(store: ox.Store, graph: ox.NamedNode) -> int:
-    result = store.query(_COUNT, substitutions={ox.Variable("g"): graph})
-    assert isinstance(result, ox.QuerySolutions)
-    return sum(int(row["n"].value) for row in result)
 
 
 class FixpointEngine:
@@ -200,23 +193,6 @@ def render_construct(rule: Rule, variant: int | None) -> str:
     """The rule as a SPARQL CONSTRUCT of its head."""
     head = " ".join(a.sparql() for a in rule.head)
     return f"CONSTRUCT {{ {head} }} {_where(rule, variant)}"
-
-
-def forget_known(store: ox.Store, graph: ox.NamedNode, sources: list[ox.NamedNode]) -> None:
-    """Remove from ``graph`` every triple some graph of ``sources`` already holds."""
-    values = " ".join(str(g) for g in sources)
-    store.update(
-        f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} "
-        f"FILTER EXISTS {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} }}"
-    )
-
-
-def render_rule(rule: Rule, variant: int | None, target: ox.NamedNode, using: str) -> str:
-    """The rule as a SPARQL update inserting its head into ``target``, reading the graphs
-    of the ``using`` clause (and :data:`DELTA` for ``variant``)."""
-    head = " ".join(a.sparql() for a in rule.head)
-    named = f"USING NAMED {DELTA}" if variant is not None else ""
-    return f"INSERT {{ GRAPH {target} {{ {head} }} }} {using} {named} {_where(rule, variant)}"
 
 
 def _matches(key: tuple[str, str | None], delta_keys: Keys) -> bool:
