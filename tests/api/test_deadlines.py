@@ -27,7 +27,7 @@ def test_graphql_runs_in_a_worker_and_sees_writes() -> None:
         total = before["data"]["personas"]["totalCount"]
         update = (
             "PREFIX cx: <https://w3id.org/cxgraph#> "
-            'INSERT DATA { <https://example.org/new#p> a cx:Persona ; '
+            "INSERT DATA { <https://example.org/new#p> a cx:Persona ; "
             '<http://www.w3.org/2000/01/rdf-schema#label> "New persona" }'
         )
         written = client.post(
