@@ -30,7 +30,10 @@ class Settings:
     queue_size: int = 16
     row_limit: int = 10_000
     max_response_bytes: int = 64 * 1024 * 1024
-    write_validation: str = "report"
+    worker_memory_limit: int = 2 * 1024**3
+    """Address space a query worker may add to what it had when forked, in bytes
+    (0: no cap); a query needing more gets 503 resource_limit."""
+    write_validation: str = "off"
     """What a write that breaks the SHACL shapes gets: "refuse" (409, store unchanged),
     "report" (accepted, the report in the response) or "off"."""
     max_query_bytes: int = 64 * 1024

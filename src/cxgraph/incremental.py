@@ -142,10 +142,9 @@ def _full(
     report: ChangeReport,
     started: float,
 ) -> tuple[ChangeReport, list[Finding]]:
-    for q in removals:
-        if q in store.ox:
-            store.ox.remove(q)
-            report.removed += 1
+    present = [q for q in removals if q in store.ox]
+    remove_atomically(store.ox, present)
+    report.removed = len(present)
     new = [q for q in additions if q not in store.ox]
     store.ox.extend(new)
     report.added = len(new)
@@ -162,8 +161,7 @@ def _remove(store: Store, removals: list[ox.Quad], report: ChangeReport) -> list
     """Remove asserted quads; return the triples no asserted graph holds any more."""
     db = store.ox
     present = [q for q in removals if q in db]
-    for q in present:
-        db.remove(q)
+    remove_atomically(db, present)
     report.removed = len(present)
     asserted = set(store.asserted_graphs())
     gone = []
@@ -175,6 +173,24 @@ def _remove(store: Store, removals: list[ox.Quad], report: ChangeReport) -> list
         if not still:
             gone.append(q.triple)
     return gone
+
+
+def remove_atomically(db: ox.Store, quads: list[ox.Quad]) -> None:
+    """Remove quads in one transaction (a DELETE DATA of their N-Triples forms); quads
+    with blank nodes, which DELETE DATA cannot name, are removed one by one."""
+    named = [q for q in quads if not _has_blank(q)]
+    if named:
+        body = " ".join(
+            f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in named
+        )
+        db.update(f"DELETE DATA {{ {body} }}")
+    for q in quads:
+        if _has_blank(q):
+            db.remove(q)
+
+
+def _has_blank(q: ox.Quad) -> bool:
+    return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
 
 
 def _triples_of(db: ox.Store, graph: ox.NamedNode) -> set[ox.Triple]:

@@ -98,6 +98,7 @@ class KnowledgeGraph:
 def open_store(store_path: Path | None = None) -> Store:
     """A store with the bundled ontology (re)loaded into the ontology graph."""
     store = Store(store_path)
+    store.drop_scratch_graphs()
     store.load_ontology(Source.from_path(resources.ontology_file()))
     return store
 

@@ -165,7 +165,11 @@ class Sandbox:
     def _fork(self) -> _Worker:
         request_read, request_write = os.pipe()
         answer_read, answer_write = os.pipe()
-        others = [fd for w in list(self._all.values()) for fd in (w.requests, w.answers)]
+        own = {request_read, request_write, answer_read, answer_write}
+        with self._guard:
+            others = [
+                fd for w in self._all.values() for fd in (w.requests, w.answers) if fd not in own
+            ]
         if self._fork_lock is not None:
             with self._fork_lock:
                 version = self._version()
@@ -190,11 +194,11 @@ class Sandbox:
             os.kill(worker.pid, signal.SIGKILL)
         with suppress(ChildProcessError):
             os.waitpid(worker.pid, 0)
+        with self._guard:
+            self._all.pop(worker.pid, None)
         for fd in (worker.requests, worker.answers):
             with suppress(OSError):
                 os.close(fd)
-        with self._guard:
-            self._all.pop(worker.pid, None)
 
 
 def _send(fd: int, payload: bytes) -> None:
@@ -215,7 +219,10 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
 
 
 def _serve(
-    requests: int, answers: int, registry: dict[str, Evaluation], memory_limit: int | None
+    requests: int,
+    answers: int,
+    registry: dict[str, Evaluation],
+    memory_limit: int | None,
 ) -> None:
     """The worker's loop: one request, one answer, until the parent goes away."""
     try:

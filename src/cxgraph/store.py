@@ -23,6 +23,7 @@ from cxgraph.namespaces import (
 )
 from cxgraph.sources import Source, SourceFormat, graph_for_source, parse_into
 
+_SCRATCH_PREFIX = "urn:cxgraph:graph:reasoning:"
 _ONTOLOGY_SOURCE = oxi.NamedNode("urn:cxgraph:ontology-source")
 _SHA256 = oxi.NamedNode("urn:cxgraph:sha256")
 
@@ -101,6 +102,13 @@ class Store:
         with self.lock:
             for t in triples:
                 self._ox.remove(oxi.Quad(t.subject, t.predicate, t.object, graph))
+
+    def drop_scratch_graphs(self) -> None:
+        """Remove reasoning scratch graphs a killed process may have left behind."""
+        with self.lock:
+            for graph in self.graphs():
+                if graph.value.startswith(_SCRATCH_PREFIX):
+                    self._ox.remove_graph(graph)
 
     def flush(self) -> None:
         if self.path is not None:

@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             deadline=settings.query_timeout,
             workers=settings.max_workers,
             queue_size=settings.queue_size,
+            memory_limit=settings.worker_memory_limit or None,
             fork_lock=kg.store.lock,
             version=lambda: kg.version,
         )
