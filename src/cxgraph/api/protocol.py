@@ -351,6 +351,12 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _REFUSED_WORDS = ("SERVICE", "LOAD")
+MAX_NESTING = 64
+"""How deep brackets (``{ ( [ <<``) and runs of prefix operators (``! ^ - +``) may nest
+in a query or update. pyoxigraph's parser and planner recurse on nesting: 300 nested
+``[ ]`` or 850 nested ``FILTER EXISTS { }`` overflow the stack (the process dies), and
+128 nested ``[ ]`` already take 3 s to plan."""
+_OPENING, _CLOSING, _PREFIX_OPERATORS = "{([", "})]", "!^-+"
 
 
 @dataclass(frozen=True)
@@ -363,6 +369,35 @@ class Inspection:
     @property
     def has_dataset(self) -> bool:
         return bool(self.default_graphs or self.named_graphs)
+
+
+class _Nesting:
+    """Counts open brackets (``<<`` counts once) and the current run of prefix
+    operators, token by token."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.run = 0
+        self.pair_pending = False
+
+    def exceeded(self, kind: str, value: str, text: str, end: int) -> bool:
+        """Take one token (spaces and comments excluded); True once too deep."""
+        pending, self.pair_pending = self.pair_pending, False
+        if kind != "other":
+            self.run = 0
+            return False
+        if value in _PREFIX_OPERATORS:
+            self.run += 1
+        else:
+            self.run = 0
+        if value in _OPENING:
+            self.depth += 1
+        elif value in _CLOSING:
+            self.depth -= 1
+        elif value in "<>" and not pending and text.startswith(value, end):
+            self.depth += 1 if value == "<" else -1  # << or >>: one level
+            self.pair_pending = True
+        return self.depth + self.run > MAX_NESTING
 
 
 def _unescape_iri(raw: str) -> str:
@@ -384,12 +419,14 @@ def inspect_sparql(text: str, base_iri: str) -> Inspection:
     ``trueSERVICE`` and ``SERVICE:x`` all parse as SERVICE), so any bare word or prefix
     name that contains SERVICE or LOAD is refused; IRIs, strings, comments, variables and
     local names cannot hide a keyword. A stray quote or backslash is refused too, so this
-    tokenizer and the parser never disagree on where a string ends."""
+    tokenizer and the parser never disagree on where a string ends. Nesting deeper than
+    ``MAX_NESTING`` is refused (``too_deeply_nested``) before the parser can recurse on it."""
     prefixes: dict[str, str] = dict(PREFIXES)
     base = base_iri
     default_graphs: list[str] = []
     named_graphs: list[str] = []
     previous: list[tuple[str, str]] = []
+    nesting = _Nesting()
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "other"
         value = match.group()
@@ -397,6 +434,12 @@ def inspect_sparql(text: str, base_iri: str) -> Inspection:
             continue
         if kind == "stray":
             raise bad_request(f"unbalanced {value!r} at line {_line(text, match)}", "syntax_error")
+        if nesting.exceeded(kind, value, text, match.end()):
+            raise bad_request(
+                f"the text nests deeper than {MAX_NESTING} levels (line "
+                f"{_line(text, match)}); flatten the query",
+                "too_deeply_nested",
+            )
         if kind == "word" or (kind == "pname" and match.group("prefix")):
             word = (value if kind == "word" else match.group("prefix")).upper()
             for refused in _REFUSED_WORDS:

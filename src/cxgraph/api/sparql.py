@@ -6,7 +6,9 @@ unless the request (``default-graph-uri``, ``named-graph-uri``) or the query (``
 ``FROM NAMED``) names graphs, which must be graphs the store holds: nothing is fetched.
 Answers are negotiated (JSON, XML, CSV, TSV for solutions; Turtle, N-Triples, JSON-LD,
 RDF/XML for graphs). At most ``settings.row_limit`` rows (or triples) are returned; when
-there were more, the response says so with ``X-Cxgraph-Truncated: true``.
+there were more, the response says so with ``X-Cxgraph-Truncated: true``. A serialised
+answer larger than ``settings.max_response_bytes`` is never cut: it is refused with 413
+``response_too_large``.
 GET without a query answers the service description, or the SPARQL editor to a browser.
 """
 
@@ -17,6 +19,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from contextlib import suppress
 from functools import partial
 from itertools import islice
 from xml.sax.saxutils import escape, quoteattr
@@ -171,7 +174,14 @@ async def _answer_query(request: Request, text: str, params: dict[str, list[str]
     dataset = query_dataset(kg, params, inspection)
     sandbox = sandbox_of(request)
     call = partial(
-        sandbox.run, "sparql", wants_of(request), text, base, dataset, settings.row_limit
+        sandbox.run,
+        "sparql",
+        wants_of(request),
+        text,
+        base,
+        dataset,
+        settings.row_limit,
+        settings.max_response_bytes,
     )
     try:
         packed = await asyncio.to_thread(call)
@@ -196,16 +206,40 @@ def sandbox_of(request: Request) -> Sandbox:
     return sandbox
 
 
+UPDATE_REHEARSAL = "sparql_update_rehearsal"
+
+
 def register(app: FastAPI, sandbox: Sandbox) -> None:
-    """Make SPARQL evaluation available to the sandbox's workers."""
+    """Make SPARQL evaluation, and the rehearsal of updates, available to the sandbox's
+    workers."""
     sandbox.register("sparql", partial(_evaluate_in_worker, app))
+    sandbox.register(UPDATE_REHEARSAL, rehearse_update)
+
+
+def rehearse_update(text: str, base: str) -> bytes:
+    """Runs in a worker: parse, plan and run an update on an empty store. An update runs
+    on the store of record in the server's own process, where it cannot be stopped; some
+    texts within the size limit make pyoxigraph's parser or planner overflow the stack
+    (the process dies) or plan for minutes (a 1,000-step path, 400 triple patterns),
+    whatever the data. Rehearsed first under the deadline, such an update gets 503
+    (query_timeout, resource_limit) and the server is unharmed. Errors are left to the
+    real run, which reports them."""
+    with suppress(SyntaxError, OSError, RuntimeError, ValueError):
+        ox.Store().update(text, base_iri=base, prefixes=PREFIXES)
+    return b""
 
 
 def _evaluate_in_worker(
-    app: FastAPI, wants: Wants, text: str, base: str, dataset: dict[str, object], limit: int
+    app: FastAPI,
+    wants: Wants,
+    text: str,
+    base: str,
+    dataset: dict[str, object],
+    limit: int,
+    max_bytes: int,
 ) -> bytes:
     """Runs in a worker: the app's knowledge graph is the one forked with it."""
-    return _packed(wants, app.state.kg, text, base, dataset, limit)
+    return _packed(wants, app.state.kg, text, base, dataset, limit, max_bytes)
 
 
 def query_dataset(
@@ -246,10 +280,18 @@ def _packed(
     base: str,
     dataset: dict[str, object],
     limit: int,
+    max_bytes: int,
 ) -> bytes:
     """Runs in the sandbox: the answer (or the refusal) as one JSON line, then the body."""
     try:
         fmt, body, truncated = _evaluate(request, kg, text, base, dataset, limit)
+        if len(body) > max_bytes:
+            raise ProtocolError(
+                413,
+                "response_too_large",
+                f"the answer would be {len(body)} bytes, more than this server sends "
+                f"({max_bytes}); ask for less: add LIMIT, or project fewer or shorter values",
+            )
     except ProtocolError as err:
         meta: dict[str, object] = {
             "status": err.status,

@@ -314,6 +314,7 @@ async def answer_update(request: Request, text: str, params: Mapping[str, list[s
             )
     base = base_url(request, settings.base_url) + "/sparql"
     inspect_sparql(text, base)
+    await asyncio.to_thread(request.app.state.sandbox.run, "sparql_update_rehearsal", text, base)
     summary = await asyncio.to_thread(run_update, kg, text, base, settings)
     return JSONResponse(summary)
 
