@@ -33,6 +33,10 @@ QUERIES = {
     rows { iri label } columns { iri label }
     cells { row column count gapIds }
   } }""",
+    "one persona with needs": """{
+  personas(first: 1) { nodes {
+    iri label needs { iri label metBy { iri label } }
+  } } }""",
     "personas with needs": """{
   personas(first: 100) { totalCount nodes {
     iri label
@@ -95,6 +99,28 @@ def measure(url: str, query: str, count: int) -> list[float]:
     return times
 
 
+def memory(url: str) -> str:
+    """High-water RSS of the server process and the RSS of its query workers."""
+    port = urllib.parse.urlsplit(url).port
+    server = subprocess.run(
+        ["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    workers = []
+    for pid in server:
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        if children.exists():
+            workers += children.read_text().split()
+    figures = []
+    for pid in [*server, *workers]:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        figures.append((fields.get("VmHWM", "?").strip(), fields.get("VmRSS", "?").strip()))
+    return f"server processes (VmHWM, VmRSS): {figures}"
+
+
 def report(name: str, times: list[float]) -> str:
     ms = sorted(t * 1000 for t in times)
     p50 = statistics.median(ms)
@@ -107,14 +133,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--url", help="an already running server (default: start one)")
     parser.add_argument("--data", type=Path, nargs="*", default=[], help="model files")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--only", nargs="*", choices=sorted(QUERIES), help="these queries only")
     args = parser.parse_args(argv)
+    chosen = {name: q for name, q in QUERIES.items() if not args.only or name in args.only}
     if args.url:
-        for name, query in QUERIES.items():
+        for name, query in chosen.items():
             print(report(name, measure(args.url, query, args.requests)))
         return
     with served(args.data) as url:
-        for name, query in QUERIES.items():
+        for name, query in chosen.items():
             print(report(name, measure(url, query, args.requests)))
+        print(memory(url))
 
 
 if __name__ == "__main__":
