@@ -17,15 +17,14 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import socket
 import statistics
 import subprocess
-import sys
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
+
+from served import served
 
 QUERIES = {
     "alignment persona x process": """{
@@ -44,38 +43,6 @@ QUERIES = {
   } } }""",
 }
 WARMUP = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def served(data: Sequence[Path]) -> Iterator[str]:
-    """A real ``cxgraph serve`` process; yields its base URL."""
-    port = free_port()
-    args = [sys.executable, "-m", "cxgraph", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    args += [a for path in data for a in ("--data", str(path))]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/health")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("cxgraph serve did not become healthy")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def measure(url: str, query: str, count: int) -> list[float]:

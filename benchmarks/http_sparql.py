@@ -19,53 +19,19 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import socket
 import statistics
-import subprocess
-import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
+from served import served
 
 PERSONA = "https://example.org/salon#WalkInRegular"
 QUERY = """PREFIX cx: <https://w3id.org/cxgraph#>
 SELECT ?need WHERE { ?persona cx:hasNeed ?need }"""
 WARMUP = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def served(data: Sequence[Path]) -> Iterator[str]:
-    """A real ``cxgraph serve`` process; yields its base URL."""
-    port = free_port()
-    args = [sys.executable, "-m", "cxgraph", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    args += [a for path in data for a in ("--data", str(path))]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                connection.request("GET", "/health")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("cxgraph serve did not become healthy")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def lookup(persona: str) -> str:
