@@ -22,7 +22,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cxgraph.api import create_app
-from cxgraph.api.protocol import MAX_NESTING, ProtocolError, inspect_sparql
+from cxgraph.api.inspection import MAX_NESTING, inspect_sparql
+from cxgraph.api.protocol import ProtocolError
 from cxgraph.config import Settings
 from cxgraph.errors import InputError
 from cxgraph.sources import MAX_NESTING as MAX_DOCUMENT_NESTING

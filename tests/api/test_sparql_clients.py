@@ -26,7 +26,8 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 
 from cxgraph.api import static
-from cxgraph.api.protocol import ProtocolError, inspect_sparql
+from cxgraph.api.inspection import inspect_sparql
+from cxgraph.api.protocol import ProtocolError
 
 from .conftest import CHROMIUM_ARGS, SAMPLES, LiveServer, start_server, stop_server
 

@@ -2,19 +2,16 @@
 
 Content negotiation (``Accept`` with q-values and wildcards, the ``format=`` override),
 the serialisations offered for each kind of answer, bounded reading of request bodies,
-strict UTF-8 decoding of forms and query strings, and the guard that inspects SPARQL text
-before pyoxigraph sees it: ``SERVICE`` and ``LOAD`` are refused (pyoxigraph would make the
-HTTP request), ``file:`` IRIs are refused, and the ``FROM`` / ``FROM NAMED`` clauses are read
-so that the dataset is always made of graphs the store holds. Nothing here is fetched.
+and strict UTF-8 decoding of forms and query strings. The guard that inspects SPARQL text
+before pyoxigraph sees it is :mod:`cxgraph.api.inspection`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from urllib.parse import parse_qsl, urljoin
+from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from fastapi import Request
@@ -321,154 +318,3 @@ def base_url(request: Request, configured: str | None) -> str:
     if configured:
         return configured.rstrip("/")
     return str(request.base_url).rstrip("/")
-
-
-# -- the SPARQL text guard ------------------------------------------------------------------
-
-_PN = (
-    r"A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
-    r"\u2070-\uFFFF\U00010000-\U000EFFFF"
-)
-_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_LOCAL_CHAR = rf"[{_PN}0-9_:\-\u00B7\u0300-\u036F\u203F-\u2040]|{_PLX}"
-_TOKEN = re.compile(
-    rf"""
-    (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*>)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-               |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<var>[?$][{_PN}0-9_\u00B7\u0300-\u036F\u203F-\u2040]+)
-  | (?P<bnode>_:[{_PN}0-9_](?:[{_PN}0-9_.\-\u00B7\u0300-\u036F\u203F-\u2040]*
-                               [{_PN}0-9_\-\u00B7\u0300-\u036F\u203F-\u2040])?)
-  | (?P<pname>(?P<prefix>[{_PN}](?:[{_PN}0-9_.\-\u00B7]*[{_PN}0-9_\-\u00B7])?)?:
-               (?:(?:{_LOCAL_CHAR})(?:(?:{_LOCAL_CHAR}|\.)*(?:{_LOCAL_CHAR}))?)?)
-  | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<space>\s+)
-  | (?P<stray>["'\\])
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_REFUSED_WORDS = ("SERVICE", "LOAD")
-MAX_NESTING = 64
-"""How deep brackets (``{ ( [ <<``) and runs of prefix operators (``! ^ - +``) may nest
-in a query or update. pyoxigraph's parser and planner recurse on nesting: 300 nested
-``[ ]`` or 850 nested ``FILTER EXISTS { }`` overflow the stack (the process dies), and
-128 nested ``[ ]`` already take 3 s to plan."""
-_OPENING, _CLOSING, _PREFIX_OPERATORS = "{([", "})]", "!^-+"
-
-
-@dataclass(frozen=True)
-class Inspection:
-    """What the guard learnt from a query or update text."""
-
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
-
-    @property
-    def has_dataset(self) -> bool:
-        return bool(self.default_graphs or self.named_graphs)
-
-
-class _Nesting:
-    """Counts open brackets (``<<`` counts once) and the current run of prefix
-    operators, token by token."""
-
-    def __init__(self) -> None:
-        self.depth = 0
-        self.run = 0
-        self.pair_pending = False
-
-    def exceeded(self, kind: str, value: str, text: str, end: int) -> bool:
-        """Take one token (spaces and comments excluded); True once too deep."""
-        pending, self.pair_pending = self.pair_pending, False
-        if kind != "other":
-            self.run = 0
-            return False
-        if value in _PREFIX_OPERATORS:
-            self.run += 1
-        else:
-            self.run = 0
-        if value in _OPENING:
-            self.depth += 1
-        elif value in _CLOSING:
-            self.depth -= 1
-        elif value in "<>" and not pending and text.startswith(value, end):
-            self.depth += 1 if value == "<" else -1  # << or >>: one level
-            self.pair_pending = True
-        return self.depth + self.run > MAX_NESTING
-
-
-def _unescape_iri(raw: str) -> str:
-    return re.sub(
-        r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})",
-        lambda m: chr(int(m.group(1) or m.group(2), 16)),
-        raw[1:-1],
-    )
-
-
-def _line(text: str, match: re.Match[str]) -> int:
-    return text.count("\n", 0, match.start()) + 1
-
-
-def inspect_sparql(text: str, base_iri: str) -> Inspection:
-    """Refuse SERVICE, LOAD and ``file:`` IRIs before evaluation; return FROM clauses.
-
-    pyoxigraph's parser matches keywords without word boundaries (``SERVICESILENT``,
-    ``trueSERVICE`` and ``SERVICE:x`` all parse as SERVICE), so any bare word or prefix
-    name that contains SERVICE or LOAD is refused; IRIs, strings, comments, variables and
-    local names cannot hide a keyword. A stray quote or backslash is refused too, so this
-    tokenizer and the parser never disagree on where a string ends. Nesting deeper than
-    ``MAX_NESTING`` is refused (``too_deeply_nested``) before the parser can recurse on it."""
-    prefixes: dict[str, str] = dict(PREFIXES)
-    base = base_iri
-    default_graphs: list[str] = []
-    named_graphs: list[str] = []
-    previous: list[tuple[str, str]] = []
-    nesting = _Nesting()
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        value = match.group()
-        if kind in ("space", "comment"):
-            continue
-        if kind == "stray":
-            raise bad_request(f"unbalanced {value!r} at line {_line(text, match)}", "syntax_error")
-        if nesting.exceeded(kind, value, text, match.end()):
-            raise bad_request(
-                f"the text nests deeper than {MAX_NESTING} levels (line "
-                f"{_line(text, match)}); flatten the query",
-                "too_deeply_nested",
-            )
-        if kind == "word" or (kind == "pname" and match.group("prefix")):
-            word = (value if kind == "word" else match.group("prefix")).upper()
-            for refused in _REFUSED_WORDS:
-                if refused in word:
-                    raise bad_request(
-                        f"{refused} is not allowed (line {_line(text, match)}): cxgraph "
-                        "never fetches remote data; load files with POST /upload",
-                        refused.lower(),
-                    )
-        iri: str | None = None
-        if kind == "iri":
-            iri = urljoin(base, _unescape_iri(value))
-            if iri.lower().startswith("file:") or value[1:].lower().startswith("file:"):
-                raise bad_request(
-                    f"file: IRIs are not allowed (line {_line(text, match)})", "file_iri"
-                )
-        elif kind == "pname":
-            prefix, _, local = value.partition(":")
-            if prefix in prefixes:
-                iri = prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
-        last = previous[-1] if previous else ("", "")
-        before = previous[-2] if len(previous) > 1 else ("", "")
-        if kind == "iri" and last[0] == "pname" and before == ("word", "PREFIX"):
-            prefixes[last[1].rstrip(":")] = iri or ""
-        elif kind == "iri" and last == ("word", "BASE"):
-            base = iri or base
-        elif iri is not None and last == ("word", "FROM"):
-            default_graphs.append(iri)
-        elif iri is not None and last == ("word", "NAMED") and before == ("word", "FROM"):
-            named_graphs.append(iri)
-        previous.append((kind, value.upper() if kind == "word" else value))
-    return Inspection(tuple(default_graphs), tuple(named_graphs))

@@ -29,20 +29,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from cxgraph.api import service_description, static, writes
+from cxgraph.api.inspection import Inspection, inspect_sparql
 from cxgraph.api.protocol import (
     OFFERS,
     READ_CORS,
     TRUNCATED_HEADER,
     Answer,
     Format,
-    Inspection,
     ProtocolError,
     Wants,
     bad_request,
     base_url,
     choose_format,
     decode_utf8,
-    inspect_sparql,
     media_type_of,
     parse_form,
     protocol_error_response,

@@ -40,11 +40,11 @@ from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
+from cxgraph.api.inspection import inspect_sparql
 from cxgraph.api.protocol import (
     ProtocolError,
     bad_request,
     base_url,
-    inspect_sparql,
     media_type_of,
     query_params,
     read_body,
