@@ -18,7 +18,7 @@ from rich.console import Console
 
 from cxgraph import __version__
 from cxgraph.errors import CxGraphError
-from cxgraph.gaps import Severity, rule_ids, select_rules
+from cxgraph.gaps import Severity, select_rules
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
 from cxgraph.queries import saved_query
@@ -30,7 +30,7 @@ from cxgraph.reports import (
     render_result,
     render_validation,
 )
-from cxgraph.sources import SourceFormat, parse_format_name
+from cxgraph.sources import is_model_file_name, parse_format_name
 
 app = typer.Typer(
     name="cxgraph",
@@ -332,9 +332,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve SPARQL 1.1, GraphQL, linked data and the dashboard over HTTP."""
-    import uvicorn
-
-    from cxgraph.api import create_app
+    from cxgraph.api.app import serve as run_server
     from cxgraph.config import Settings
 
     try:
@@ -356,12 +354,8 @@ def serve(
                 raise CxGraphError(f"{path}: no such file")
     except (CxGraphError, OSError) as error:
         raise _fail(CxGraphError(str(error))) from None
-    err.print(
-        f"cxgraph {__version__} serving on http://{host}:{port}/ "
-        f"(SPARQL /sparql, GraphQL /graphql)",
-        highlight=False,
-    )
-    uvicorn.run(create_app(settings), host=host, port=port, http="h11", log_level="warning")
+    err.print(f"cxgraph {__version__} serving on http://{host}:{port}/", highlight=False)
+    run_server(settings)
 
 
 @app.command("rules")
@@ -372,24 +366,6 @@ def list_rules() -> None:
 
 
 _VARIADIC = {"--data", "-d"}
-_RDF_SUFFIXES = tuple(
-    ext
-    for ext in (
-        ".ttl",
-        ".turtle",
-        ".trig",
-        ".nt",
-        ".ntriples",
-        ".nq",
-        ".nquads",
-        ".jsonld",
-        ".json-ld",
-        ".json",
-        ".rdf",
-        ".owl",
-        ".xml",
-    )
-)
 
 
 def expand_variadic(argv: Sequence[str]) -> list[str]:
@@ -406,7 +382,7 @@ def expand_variadic(argv: Sequence[str]) -> list[str]:
             result.append(arg)
             taking = True
             continue
-        if taking and not arg.startswith("-") and arg.lower().endswith(_RDF_SUFFIXES):
+        if taking and not arg.startswith("-") and is_model_file_name(arg):
             result += ["--data", arg]
             continue
         taking = False
@@ -419,6 +395,4 @@ def main() -> None:
     app(args=expand_variadic(sys.argv[1:]), prog_name="cxgraph")
 
 
-__all__ = ["app", "main", "rule_ids"]
-
-_ = SourceFormat
+__all__ = ["app", "main"]

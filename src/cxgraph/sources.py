@@ -116,6 +116,11 @@ def parse_format_name(name: str) -> SourceFormat:
         ) from None
 
 
+def is_model_file_name(name: str) -> bool:
+    """Whether a file name has an extension cxgraph reads as RDF."""
+    return Path(name).suffix.lower() in _EXTENSIONS
+
+
 def format_for_path(path: Path) -> SourceFormat:
     """The format a file's extension says, or an InputError naming the file."""
     try:

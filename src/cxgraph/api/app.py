@@ -106,3 +106,17 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
     """Mount each surface; linked data last, as its entity route matches any path."""
     for surface in (sparql, graph_store, graphql, web, linked_data):
         surface.mount(app, settings)
+
+
+def serve(settings: Settings) -> None:
+    """Run the app with uvicorn on ``settings.host``/``settings.port`` (h11: with
+    httptools, POSTs from Java clients broke)."""
+    import uvicorn
+
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        http="h11",
+        log_level="warning",
+    )
