@@ -5,7 +5,8 @@ offerings, an end-to-end process whose sub-processes (two to four levels) delive
 offerings at the leaves, activity flows whose hand-offs only cross parties that have an
 SLA, moments of truth with experiences, a journey, business rules and metrics. Where the
 company planted a gap rule in this cluster, the cluster adds exactly that defect, in a way
-that triggers no other rule, and records the finding.
+that triggers no other rule, and records the finding. In the dense profile every cluster
+(a small business unit) has every defect, and every experience misses its promise.
 """
 
 from __future__ import annotations
@@ -248,7 +249,7 @@ class Cluster:
         g.next_promise[brand] += 1
         minimum = g.min_score[promise]
         score = minimum + 0.5 * rng.randint(0, int((10 - minimum) * 2))
-        if first and "experience-below-promise" in self.plants:
+        if (first or g.dense) and "experience-below-promise" in self.plants:
             score = max(0.0, minimum - 0.5 * rng.randint(1, 8))
             g.found("experience-below-promise", exp)
         self.typed(exp, "cx:Experience", f"Experience {exp[14:]}", 0.7)

@@ -14,6 +14,7 @@ from typing import TextIO
 
 EX = "https://example.org/cxbench#"
 RATE = 0.005
+PROFILES = ("sparse", "dense")
 PREFIXES = (
     "@prefix cx: <https://w3id.org/cxgraph#> .\n"
     f"@prefix ex: <{EX}> .\n"
@@ -106,9 +107,17 @@ class TurtleWriter:
 class Company:
     """The shared resources of a company of ``clusters`` clusters, and what is planted where."""
 
-    def __init__(self, seed: int, clusters: int, writer: TurtleWriter, plant: bool = True) -> None:
+    def __init__(
+        self,
+        seed: int,
+        clusters: int,
+        writer: TurtleWriter,
+        plant: bool = True,
+        profile: str = "sparse",
+    ) -> None:
         self.rng = random.Random(f"{seed}:model")
         self.n = clusters
+        self.dense = profile == "dense"
         self.w = writer
         self.manifest: list[tuple[str, str]] = []
         self.entities: dict[str, int] = defaultdict(int)
@@ -130,6 +139,11 @@ class Company:
     # -- planting ----------------------------------------------------------------------
 
     def _choose_plants(self, rng: random.Random) -> None:
+        if self.dense:  # every business unit has every defect: an audit's density
+            for c in range(self.n):
+                self.plants[c] = set(PER_CLUSTER)
+            self.unkept = self.n_brands
+            return
         for rule in sorted(PER_CLUSTER):
             k = min(self.n, max(2, round(RATE * PER_CLUSTER[rule] * self.n)))
             for c in rng.sample(range(self.n), k):
