@@ -8,7 +8,7 @@ inferred graph and the gaps up to date before returning.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,10 +82,16 @@ class KnowledgeGraph:
         """SHACL validation of the reasoned model."""
         return validate(self.store)
 
-    def export(self, fmt: SourceFormat, graphs: Sequence[ox.NamedNode] | None = None) -> bytes:
-        """Serialise graphs (default: data, inferred and gaps)."""
+    def export(
+        self,
+        fmt: SourceFormat,
+        graphs: Sequence[ox.NamedNode] | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """Serialise graphs (default: data, inferred and gaps), with ``prefixes`` where
+        the format has them."""
         chosen = graphs if graphs is not None else self.default_export_graphs()
-        return self.store.serialize(fmt, chosen)
+        return self.store.serialize(fmt, chosen, prefixes)
 
     def default_export_graphs(self) -> list[ox.NamedNode]:
         return [*self.store.data_graphs(), INFERRED_GRAPH, GAPS_GRAPH]

@@ -106,10 +106,28 @@ def format_names() -> list[str]:
     return [f.value for f in SourceFormat]
 
 
+# Other names people type for the same formats (file extensions, spelled-out names).
+_FORMAT_ALIASES = {
+    "ttl": SourceFormat.TURTLE,
+    "ntriples": SourceFormat.NTRIPLES,
+    "n-triples": SourceFormat.NTRIPLES,
+    "nq": SourceFormat.NQUADS,
+    "n-quads": SourceFormat.NQUADS,
+    "jsonld": SourceFormat.JSONLD,
+    "rdfxml": SourceFormat.RDFXML,
+    "rdf": SourceFormat.RDFXML,
+    "xml": SourceFormat.RDFXML,
+}
+
+
 def parse_format_name(name: str) -> SourceFormat:
-    """The format with this name (as given to ``--format``), or an InputError listing them."""
+    """The format with this name or alias (``ttl``, ``ntriples``, ``jsonld``...), as given
+    to ``--format``, or an InputError listing them."""
+    key = name.strip().lower()
+    if key in _FORMAT_ALIASES:
+        return _FORMAT_ALIASES[key]
     try:
-        return SourceFormat(name.lower())
+        return SourceFormat(key)
     except ValueError:
         raise InputError(
             f"unknown format {name!r}; choose one of {', '.join(format_names())}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph as oxi
@@ -124,12 +124,15 @@ class Store:
         | None = None,
         default_graph: list[oxi.NamedNode] | None = None,
         named_graphs: list[oxi.NamedNode] | None = None,
+        prefixes: Mapping[str, str] | None = None,
     ) -> QueryResult:
         """Run a SPARQL query; the default graph is the union of all graphs unless
-        ``default_graph`` names some."""
+        ``default_graph`` names some. ``prefixes`` are predeclared (the query's own
+        PREFIX lines win)."""
         try:
             return self._ox.query(
                 text,
+                prefixes=dict(prefixes) if prefixes else None,
                 use_default_graph_as_union=default_graph is None,
                 default_graph=default_graph,  # type: ignore[arg-type]
                 named_graphs=named_graphs,  # type: ignore[arg-type]
@@ -163,13 +166,20 @@ class Store:
             for quad in self._ox.quads_for_pattern(None, None, None, graph):
                 yield quad.triple
 
-    def serialize(self, fmt: SourceFormat, graphs: Sequence[oxi.NamedNode]) -> bytes:
-        """The given graphs in ``fmt``; triple formats merge them."""
+    def serialize(
+        self,
+        fmt: SourceFormat,
+        graphs: Sequence[oxi.NamedNode],
+        prefixes: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """The given graphs in ``fmt``; triple formats merge them. ``prefixes`` are
+        written where the format has them (Turtle, TriG, RDF/XML)."""
+        names = dict(prefixes) if prefixes else None
         if fmt.is_dataset:
             quads = [q for g in graphs for q in self._ox.quads_for_pattern(None, None, None, g)]
-            return oxi.serialize(quads, format=fmt.rdf_format) or b""
+            return oxi.serialize(quads, format=fmt.rdf_format, prefixes=names) or b""
         triples = set(self.triples(graphs))
-        return oxi.serialize(triples, format=fmt.rdf_format) or b""
+        return oxi.serialize(triples, format=fmt.rdf_format, prefixes=names) or b""
 
     def to_rdflib(self, graphs: Sequence[oxi.NamedNode] | None = None) -> rdflib.Graph:
         """An rdflib copy of the given graphs (default: all), for pyshacl and rdflib tools."""
