@@ -234,3 +234,122 @@ def test_check_flags_undeclared_term(tmp_path: Path) -> None:
 def test_rules_lists_catalogue() -> None:
     code, out, _ = run("rules")
     assert code == 0 and len(out.strip().splitlines()) == 15
+
+
+# -- readable output (issue 15) --------------------------------------------------------
+
+COMMANDS = ["gaps", "validate", "reason", "query", "export", "check", "serve", "rules"]
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_shows_metavars_not_python_types(command: str | None) -> None:
+    args = [command, "--help"] if command else ["--help"]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "80"}, terminal_width=80)
+    assert result.exit_code == 0
+    text = result.stdout
+    for python_type in ("<bool>", "<list[", "<str>", "<path>", "<Path>", "{", "╭"):
+        assert python_type not in text, (python_type, text)
+    assert "--help  " in text or "--help\n" in text or "--help " in text
+
+
+def test_help_metavars_read_conventionally() -> None:
+    gaps_help = CliRunner().invoke(app, ["gaps", "--help"], env={"COLUMNS": "80"}).stdout
+    assert "-q, --quiet" in gaps_help and "-d, --data FILE" in gaps_help
+    assert "--severity [error|warning|info]" in gaps_help  # one metavar, on one line
+    query_help = CliRunner().invoke(app, ["query", "--help"], env={"COLUMNS": "80"}).stdout
+    assert "Usage: cxgraph query [OPTIONS] SPARQL" in " ".join(query_help.split())
+
+
+LONG_NS = "https://example.org/a/very/long/namespace/for/testing/the/wrapping/of/iris#"
+
+
+def test_tables_wrap_long_iris_in_80_columns(tmp_path: Path) -> None:
+    model = tmp_path / "long.nt"
+    model.write_text(
+        f"<{LONG_NS}PersonaWithAVeryLongName> <https://w3id.org/cxgraph#hasNeed> "
+        f"<{LONG_NS}NeedWithAnEvenLongerNameThanThePersona> .\n"
+    )
+    runner80 = CliRunner()
+    for args in (
+        ["gaps", "--data", str(model), "--rule", "unmet-need"],
+        ["query", "--data", str(model), "SELECT ?n ?p WHERE { ?p cx:hasNeed ?n }"],
+    ):
+        result = runner80.invoke(app, args, env={"COLUMNS": "80"}, terminal_width=80)
+        lines = result.stdout.splitlines()
+        assert lines and all(len(line) <= 80 for line in lines), result.stdout
+        assert "…" not in result.stdout, result.stdout
+        # the IRI is all there, only folded over lines of its column
+        cells = "".join(line.split("│")[1].strip() for line in lines if line.count("│") >= 2)
+        assert "NeedWithAnEvenLongerNameThanThePersona" in cells
+
+
+def test_tables_show_compact_names_from_the_model() -> None:
+    code, out, _ = run("gaps", "--data", TRIGGER, "--rule", "unmet-need")
+    assert "ex:fastInstall" in out and "https://example.org/fx" not in out.split("│")[1]
+    code, out, _ = run(
+        "query", "--data", TRIGGER, "SELECT ?p ?n WHERE { ?p cx:hasNeed ?n } ORDER BY ?n"
+    )
+    assert code == 0 and "ex:commuter" in out and "https://example.org" not in out
+    code, out, _ = run("query", "--data", TRIGGER, "-f", "json", "SELECT ?p { ?p cx:hasNeed ?n }")
+    assert "https://example.org/fx/unmet-need#commuter" in out  # machine formats: full IRIs
+
+
+@pytest.mark.parametrize("alias", ["ttl", "turtle", "ntriples", "nt", "jsonld", "json-ld"])
+def test_export_takes_format_aliases(tmp_path: Path, alias: str) -> None:
+    out_file = tmp_path / "out"
+    code, _, err = run("export", "--data", TRIGGER, "-f", alias, "-o", str(out_file))
+    assert code == 0, err
+    assert out_file.stat().st_size > 100
+
+
+def test_turtle_export_writes_the_models_prefixes() -> None:
+    code, out, _ = run("export", "--data", TRIGGER, "-f", "ttl", "-g", "data")
+    assert code == 0
+    assert "@prefix cx: <https://w3id.org/cxgraph#> ." in out
+    assert "@prefix ex: <https://example.org/fx/unmet-need#> ." in out
+    assert "ex:commuter" in out
+
+
+def test_input_format_and_query_format_aliases(tmp_path: Path) -> None:
+    copy = tmp_path / "model.txt"
+    copy.write_text(Path(TRIGGER).read_text())
+    code, _, err = run("gaps", "--data", str(copy), "--input-format", "ttl", "-f", "json")
+    assert code == 1, err  # parsed, and the model has error findings
+    for alias in ("ttl", "ntriples", "jsonld"):
+        code, out, err = run(
+            "query",
+            "--data",
+            TRIGGER,
+            "-f",
+            alias,
+            "CONSTRUCT { ?p cx:hasNeed ?n } WHERE { ?p cx:hasNeed ?n }",
+        )
+        assert code == 0 and "commuter" in out, (alias, err)
+    code, out, _ = run(
+        "query", "--data", TRIGGER, "-f", "ttl", "CONSTRUCT WHERE { ?p cx:hasNeed ?n }"
+    )
+    assert "@prefix ex:" in out and "ex:commuter" in out
+
+
+def test_query_on_a_missing_file_says_so(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.rq"
+    code, _, err = run("query", "--data", TRIGGER, str(missing))
+    assert code == 2
+    assert "no such query file" in err and str(missing) in err
+    assert "syntax" not in err
+
+
+def test_query_knows_common_and_model_prefixes() -> None:
+    code, out, err = run(
+        "query",
+        "--data",
+        TRIGGER,
+        "-f",
+        "csv",
+        "SELECT ?p WHERE { ?p a cx:Persona ; rdfs:label ?l . FILTER(?p = ex:commuter) }",
+    )
+    assert code == 0, err
+    assert out.splitlines()[1:] == ["https://example.org/fx/unmet-need#commuter"]
+    code, _, err = run("query", "--data", TRIGGER, "SELECT * { ?p nope:x ?o }")
+    assert code == 2 and "'nope:' is not declared" in err
+    assert "\\u{" not in err and len(err) < 400

@@ -16,23 +16,27 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from cxgraph import __version__
-from cxgraph.errors import CxGraphError
+from cxgraph import __version__, resources
+from cxgraph.cli_help import CxTyper
+from cxgraph.errors import CxGraphError, InputError, QueryError
 from cxgraph.gaps import Severity, select_rules
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
+from cxgraph.prefixes import model_prefixes
 from cxgraph.queries import saved_query
 from cxgraph.reasoning import ReasoningProfile
 from cxgraph.reports import (
     GapFormat,
     ResultFormat,
+    parse_result_format,
+    readable_query_error,
     render_findings,
     render_result,
     render_validation,
 )
 from cxgraph.sources import is_model_file_name, parse_format_name
 
-app = typer.Typer(
+app = CxTyper(
     name="cxgraph",
     help="A knowledge graph of customer experience: from brand promise to experience, "
     "with reasoning, gap rules, SPARQL and GraphQL.",
@@ -49,6 +53,7 @@ DataOption = Annotated[
     typer.Option(
         "--data",
         "-d",
+        metavar="FILE",
         help="Model file(s): Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML "
         "(by extension). Repeat or list several. Default: the bundled samples.",
         show_default=False,
@@ -56,14 +61,20 @@ DataOption = Annotated[
 ]
 StoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="Directory of a persistent on-disk store (reopened next run)."),
+    typer.Option(
+        "--store",
+        metavar="DIR",
+        help="Directory of a persistent on-disk store (reopened next run).",
+    ),
 ]
 FormatOption = Annotated[
     str | None,
     typer.Option(
         "--input-format",
+        metavar="FORMAT",
         help="Parse every --data file in this format "
-        "(turtle, trig, nt, nquads, json-ld, rdf-xml) instead of by extension.",
+        "(turtle/ttl, trig, nt/ntriples, nquads, json-ld/jsonld, rdf-xml) instead of by "
+        "extension.",
     ),
 ]
 ProfileOption = Annotated[
@@ -102,6 +113,13 @@ def _fail(error: CxGraphError) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _prefixes(data: Sequence[Path] | None, store: Path | None) -> dict[str, str]:
+    """The standard prefixes and those the model files declare (the bundled samples'
+    when no --data and no store)."""
+    files = list(data) if data else (resources.sample_files() if store is None else [])
+    return model_prefixes(files)
+
+
 def _build(
     data: Sequence[Path] | None,
     store: Path | None,
@@ -138,7 +156,7 @@ def gaps(
     except CxGraphError as error:
         raise _fail(error) from None
     findings = kg.gaps(rule, severity)
-    render_findings(findings, output_format, out)
+    render_findings(findings, output_format, out, _prefixes(data, store))
     if any(f.severity is Severity.ERROR for f in findings):
         raise typer.Exit(1)
 
@@ -162,7 +180,7 @@ def validate(
             report = kg.validate()
     except CxGraphError as error:
         raise _fail(error) from None
-    render_validation(report, as_json, out)
+    render_validation(report, as_json, out, _prefixes(data, store))
     if not report.conforms:
         raise typer.Exit(1)
 
@@ -174,10 +192,11 @@ def reason(
     input_format: FormatOption = None,
     profile: ProfileOption = ReasoningProfile.RULES,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the inferred graph here.")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the inferred graph here."),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="Format of --output.")
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="Format of --output.")
     ] = "turtle",
     quiet: QuietOption = False,
 ) -> None:
@@ -196,7 +215,7 @@ def reason(
         f"{report.rounds} rounds, {report.seconds:.2f} s"
     )
     if output is not None:
-        output.write_bytes(kg.export(fmt, [INFERRED_GRAPH]))
+        output.write_bytes(kg.export(fmt, [INFERRED_GRAPH], _prefixes(data, store)))
 
 
 @app.command()
@@ -204,18 +223,32 @@ def query(
     sparql: Annotated[
         str,
         typer.Argument(
-            help="SPARQL text, a .rq file, or a saved query id such as reports/needs-per-persona."
+            metavar="SPARQL",
+            help="SPARQL text, a .rq file, or a saved query id such as reports/needs-per-persona. "
+            "The model's prefixes (cx:, rdf:, rdfs:, owl:, xsd:, skos:, prov:, dcterms: and "
+            "those its files declare) need no PREFIX line.",
         ),
     ],
     data: DataOption = None,
     store: StoreOption = None,
     input_format: FormatOption = None,
-    output_format: Annotated[ResultFormat, typer.Option("--format", "-f")] = ResultFormat.TABLE,
+    format_name: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="table, json, csv, tsv, xml; for CONSTRUCT/DESCRIBE turtle/ttl, "
+            "nt/ntriples, json-ld/jsonld.",
+        ),
+    ] = "table",
     quiet: QuietOption = False,
 ) -> None:
     """Run a SPARQL query over the reasoned model and its findings."""
     try:
+        output_format = parse_result_format(format_name)
         text = _query_text(sparql)
+        prefixes = _prefixes(data, store)
         kg = _build(
             data,
             store,
@@ -223,18 +256,26 @@ def query(
             ReasoningProfile.RULES,
             quiet or output_format is not ResultFormat.TABLE,
         )
-        result = kg.query(text)
+        try:
+            result = kg.query(text, prefixes=prefixes)
+        except QueryError as error:
+            raise QueryError(readable_query_error(str(error), text, prefixes)) from None
     except CxGraphError as error:
         raise _fail(error) from None
-    problem = render_result(result, output_format, out)
+    problem = render_result(result, output_format, out, prefixes)
     if problem:
         raise _fail(CxGraphError(problem))
 
 
 def _query_text(arg: str) -> str:
     path = Path(arg)
-    if arg.endswith(".rq") and path.is_file():
-        return path.read_text(encoding="utf-8")
+    if path.suffix in (".rq", ".sparql") and not any(c.isspace() for c in arg):
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError("no such query file", file=path) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"cannot read the query file: {error}", file=path) from None
     if "/" in arg and not any(c.isspace() for c in arg) and "{" not in arg:
         return saved_query(arg).text
     return arg
@@ -257,9 +298,17 @@ def export(
         ),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="turtle, trig, nquads, json-ld, nt, rdf-xml")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="trig, turtle/ttl, nquads, nt/ntriples, json-ld/jsonld, rdf-xml.",
+        ),
     ] = "trig",
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Default: stdout.")
+    ] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Export graphs in a standard RDF format."""
@@ -280,7 +329,7 @@ def export(
             for name in graph
             for g in (kg.store.data_graphs() if name == "data" else _GRAPHS[name])
         ]
-    payload = kg.export(fmt, chosen)
+    payload = kg.export(fmt, chosen, _prefixes(data, store))
     if output is None:
         sys.stdout.buffer.write(payload)
     else:

@@ -9,15 +9,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import Enum
 
 import pyoxigraph as ox
 from rich.console import Console
 from rich.table import Table
 
+from cxgraph.errors import InputError
 from cxgraph.gaps import Finding
+from cxgraph.prefixes import STANDARD_PREFIXES, compact
 from cxgraph.queries import saved_queries
 from cxgraph.validation import ValidationReport
 
@@ -27,6 +30,7 @@ class GapFormat(Enum):
     JSON = "json"
     CSV = "csv"
     MD = "md"
+    HTML = "html"
 
 
 class ResultFormat(Enum):
@@ -37,9 +41,41 @@ class ResultFormat(Enum):
     XML = "xml"
     TURTLE = "turtle"
     NTRIPLES = "nt"
+    JSONLD = "json-ld"
 
 
-def render_findings(findings: Sequence[Finding], fmt: GapFormat, console: Console) -> None:
+_RESULT_ALIASES = {
+    "ttl": ResultFormat.TURTLE,
+    "ntriples": ResultFormat.NTRIPLES,
+    "n-triples": ResultFormat.NTRIPLES,
+    "jsonld": ResultFormat.JSONLD,
+}
+
+
+def parse_result_format(name: str) -> ResultFormat:
+    """The query result format with this name or alias (``ttl``, ``ntriples``, ``jsonld``),
+    or an InputError listing them."""
+    key = name.strip().lower()
+    if key in _RESULT_ALIASES:
+        return _RESULT_ALIASES[key]
+    try:
+        return ResultFormat(key)
+    except ValueError:
+        choices = ", ".join(f.value for f in ResultFormat)
+        raise InputError(f"unknown format {name!r}; choose one of {choices}") from None
+
+
+Prefixes = Mapping[str, str]
+
+
+def render_findings(
+    findings: Sequence[Finding],
+    fmt: GapFormat,
+    console: Console,
+    prefixes: Prefixes = STANDARD_PREFIXES,
+) -> None:
+    """Print findings; tables and Markdown show compact names, machine formats full IRIs.
+    (HTML is written by :mod:`cxgraph.report_html`.)"""
     if fmt is GapFormat.JSON:
         print(json.dumps([f.as_json() for f in findings], indent=2, ensure_ascii=False))
     elif fmt is GapFormat.CSV:
@@ -50,16 +86,16 @@ def render_findings(findings: Sequence[Finding], fmt: GapFormat, console: Consol
             writer.writerow([f.rule, f.severity.value, f.focus, f.message, " ".join(f.evidence)])
         print(out.getvalue(), end="")
     elif fmt is GapFormat.MD:
-        print(_findings_markdown(findings), end="")
+        print(_findings_markdown(findings, prefixes), end="")
     else:
-        _findings_table(findings, console)
+        _findings_table(findings, console, prefixes)
 
 
 def _titles() -> dict[str, str]:
     return {q.name: q.title for q in saved_queries("gaps")}
 
 
-def _findings_markdown(findings: Sequence[Finding]) -> str:
+def _findings_markdown(findings: Sequence[Finding], prefixes: Prefixes) -> str:
     titles = _titles()
     lines = ["# Gap report", ""]
     lines += _summary_lines(findings)
@@ -71,7 +107,10 @@ def _findings_markdown(findings: Sequence[Finding]) -> str:
             "| focus | message |",
             "|---|---|",
         ]
-        lines += [f"| <{f.focus}> | {_md_escape(f.message)} |" for f in group]
+        lines += [
+            f"| `{_md_escape(compact(f.focus, prefixes))}` | {_md_escape(f.message)} |"
+            for f in group
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -97,7 +136,7 @@ def _by_rule(findings: Sequence[Finding]) -> dict[str, list[Finding]]:
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def _findings_table(findings: Sequence[Finding], console: Console) -> None:
+def _findings_table(findings: Sequence[Finding], console: Console, prefixes: Prefixes) -> None:
     titles = _titles()
     if not findings:
         console.print("No gaps found: every need, promise and hand-off checked out.")
@@ -114,12 +153,17 @@ def _findings_table(findings: Sequence[Finding], console: Console) -> None:
         table.add_column("focus", overflow="fold")
         table.add_column("message", overflow="fold")
         for f in group:
-            table.add_row(f.focus, f.message)
+            table.add_row(compact(f.focus, prefixes), f.message)
         console.print(table)
     console.print(_summary_lines(findings)[0])
 
 
-def render_validation(report: ValidationReport, as_json: bool, console: Console) -> None:
+def render_validation(
+    report: ValidationReport,
+    as_json: bool,
+    console: Console,
+    prefixes: Prefixes = STANDARD_PREFIXES,
+) -> None:
     if as_json:
         print(
             json.dumps(
@@ -135,7 +179,12 @@ def render_validation(report: ValidationReport, as_json: bool, console: Console)
     for column in ("severity", "focus", "path", "message"):
         table.add_column(column, overflow="fold")
     for r in report.results:
-        table.add_row(r.severity, r.focus, r.path or "", r.message)
+        table.add_row(
+            compact(r.severity, prefixes),
+            compact(r.focus, prefixes),
+            compact(r.path or "", prefixes),
+            r.message,
+        )
     console.print(table)
 
 
@@ -148,17 +197,32 @@ _RESULT_FORMATS = {
 _GRAPH_FORMATS = {
     ResultFormat.TURTLE: ox.RdfFormat.TURTLE,
     ResultFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
+    ResultFormat.JSONLD: ox.RdfFormat.JSON_LD,
 }
 
 
-def render_result(result: object, fmt: ResultFormat, console: Console) -> str | None:
-    """Print a query result; returns an error message when the format does not fit."""
+def render_result(
+    result: object,
+    fmt: ResultFormat,
+    console: Console,
+    prefixes: Prefixes = STANDARD_PREFIXES,
+) -> str | None:
+    """Print a query result; returns an error message when the format does not fit. The
+    table shows compact names and wraps long values; Turtle is written with prefixes."""
     if isinstance(result, ox.QueryTriples):
         if fmt is ResultFormat.TABLE or fmt in _GRAPH_FORMATS:
-            data = result.serialize(format=_GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE))
+            triples = list(result)
+            data = ox.serialize(
+                triples,
+                format=_GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE),
+                prefixes=dict(prefixes),
+            )
             print((data or b"").decode(), end="")
             return None
-        return f"a CONSTRUCT/DESCRIBE result cannot be written as {fmt.value}; use turtle or nt"
+        return (
+            f"a CONSTRUCT/DESCRIBE result cannot be written as {fmt.value}; "
+            "use turtle, nt or json-ld"
+        )
     if fmt in _GRAPH_FORMATS:
         return f"a SELECT/ASK result cannot be written as {fmt.value}; use table, json, csv, tsv"
     if fmt is ResultFormat.TABLE:
@@ -167,10 +231,12 @@ def render_result(result: object, fmt: ResultFormat, console: Console) -> str | 
             return None
         assert isinstance(result, ox.QuerySolutions)
         names = [v.value for v in result.variables]
-        table = Table(*names)
+        table = Table()
+        for name in names:
+            table.add_column(name, overflow="fold")
         rows = 0
         for row in result:
-            table.add_row(*[_cell(row[n]) for n in names])
+            table.add_row(*[_cell(row[n], prefixes) for n in names])
             rows += 1
         console.print(table)
         console.print(f"{rows} rows")
@@ -180,9 +246,38 @@ def render_result(result: object, fmt: ResultFormat, console: Console) -> str | 
     return None
 
 
-def _cell(term: object) -> str:
+def _cell(term: object, prefixes: Prefixes) -> str:
     if term is None:
         return ""
-    if isinstance(term, ox.Literal | ox.NamedNode | ox.BlankNode):
+    if isinstance(term, ox.NamedNode):
+        return compact(term.value, prefixes)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
         return term.value
     return str(term)
+
+
+_CHARACTER_CLASS = re.compile(r"\[[^\]]*\\u\{[^\]]*\],?\s*")
+_PREFIXED_NAME = re.compile(r"(?<![\w<\"'#:/.-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:(?=[A-Za-z_0-9])")
+_DECLARED = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+
+
+def readable_query_error(message: str, query: str, prefixes: Prefixes) -> str:
+    """A SPARQL syntax error a person can act on: an undeclared prefix is named with the
+    predeclared ones, and the parser's lists of Unicode ranges are left out."""
+    if "Prefix not found" in message:
+        declared = set(prefixes) | set(_DECLARED.findall(query))
+        unknown = [p for p in _PREFIXED_NAME.findall(_strip_strings(query)) if p not in declared]
+        where = message.split(": expected", 1)[0]
+        name = f"'{unknown[0]}:' " if unknown else ""
+        return (
+            f"{where}: the prefix {name}is not declared; add a PREFIX line "
+            f"(predeclared: {', '.join(p + ':' for p in prefixes)})"
+        )
+    shorter = _CHARACTER_CLASS.sub("", message)
+    return shorter if len(shorter) <= 400 else shorter[:400] + "…"
+
+
+def _strip_strings(query: str) -> str:
+    return re.sub(r"\"[^\"\n]*\"|'[^'\n]*'|<[^<>\s]*>|#[^\n]*", " ", query)
