@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Customer-experience knowledge graph: SPARQL 1.1, GraphQL, linked data.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served by cxgraph.api.web with the vendored Swagger UI (no CDN)
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
