@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from cxgraph import ReasoningProfile, Severity, build_knowledge_graph
 from cxgraph.errors import InputError
-from cxgraph.gaps import read_findings, rule_ids, select_rules
-from tests.conftest import GAP_FIXTURES, gap_fixture_cases
+from cxgraph.gaps import Finding, read_findings, rule_ids, select_rules
+from tests.conftest import FIXTURES, GAP_FIXTURES, gap_fixture_cases
 
 CATALOGUE = {
     "unmet-need": "error",
@@ -103,3 +105,50 @@ def test_gap_queries_have_headers() -> None:
 def test_fixture_folder_per_rule() -> None:
     assert {p.name for p in GAP_FIXTURES.iterdir() if p.is_dir()} == set(CATALOGUE)
     assert all(Path(GAP_FIXTURES / r / "trigger.ttl").is_file() for r in CATALOGUE)
+
+
+BLANK = FIXTURES / "blank" / "experience-below-promise.ttl"
+
+
+def _blank_findings() -> list[Finding]:
+    return build_knowledge_graph([BLANK]).gaps(["experience-below-promise"])
+
+
+def test_finding_on_a_blank_node_is_reported_stored_and_stable() -> None:
+    kg = build_knowledge_graph([BLANK])
+    found = kg.gaps(["experience-below-promise"])
+    assert len(found) == 2
+    assert all(f.focus.startswith("_:") and len(f.focus) > 2 for f in found)
+    assert len({f.focus for f in found}) == 2
+    assert all(f.evidence == ("https://example.org/fx/blank#p",) for f in found)
+    labelled = [f for f in found if "Second visit" in f.message]
+    assert len(labelled) == 1 and "scores 2" in labelled[0].message
+    assert read_findings(kg.store) == kg.findings
+    stored = kg.query(
+        "PREFIX cx: <https://w3id.org/cxgraph#> SELECT ?gap ?focus WHERE { GRAPH "
+        "<urn:cxgraph:graph:gaps> { ?gap cx:rule 'experience-below-promise' ; cx:focus ?focus } }"
+    )
+    rows = list(stored)  # type: ignore[arg-type]
+    assert {r["gap"].value for r in rows} == {f.iri for f in found}
+    assert all(isinstance(r["focus"], ox.BlankNode) for r in rows)
+    # the same input gives the same labels and gap IRIs, run after run
+    again = _blank_findings()
+    assert [(f.focus, f.iri, f.message) for f in again] == [
+        (f.focus, f.iri, f.message) for f in found
+    ]
+
+
+def test_blank_focus_in_json_output(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cxgraph.cli import app
+
+    runs = [
+        CliRunner().invoke(app, ["gaps", "--data", str(BLANK), "--format", "json"])
+        for _ in range(2)
+    ]
+    assert [r.exit_code for r in runs] == [0, 0]  # warnings and infos only
+    first = json.loads(runs[0].stdout)
+    assert first == json.loads(runs[1].stdout)
+    below = [g for g in first if g["rule"] == "experience-below-promise"]
+    assert len(below) == 2 and all(g["focus"].startswith("_:") for g in below)

@@ -1,23 +1,25 @@
 """Gap detection: run the gap rules over the reasoned graph (fourth step of the flow).
 
 Absence is a closed-world question OWL cannot answer, so each rule is a SPARQL query in
-``queries/gaps/<id>.rq`` run after reasoning. Findings are returned as :class:`Finding`
-values and written to the gaps graph as ``cx:Gap`` resources, so SPARQL and GraphQL read
-the same findings the CLI prints.
+``queries/gaps/<id>.rq`` run after reasoning. Each rule runs as a SPARQL update that writes
+its findings into the gaps graph as ``cx:Gap`` resources (message, evidence and gap IRI
+built there), so SPARQL and GraphQL read the same findings the CLI prints; Python
+:class:`Finding` values are made only when findings are read (:func:`read_findings`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 import pyoxigraph as ox
 
 from cxgraph.errors import InputError
-from cxgraph.namespaces import GAPS_GRAPH, RDF_TYPE, RDFS_LABEL, cx
+from cxgraph.namespaces import GAPS_GRAPH, RDFS_LABEL
 from cxgraph.queries import SavedQuery, saved_queries, saved_query
 from cxgraph.store import Store
 
@@ -90,36 +92,41 @@ def select_rules(
     return chosen
 
 
-def run_rule(store: Store, rule: SavedQuery) -> list[Finding]:
-    """Evaluate one gap rule; one finding per focus, evidence merged across rows."""
-    severity = Severity(rule.severity)
-    solutions = store.query(rule.text)
-    assert isinstance(solutions, ox.QuerySolutions)
-    names = [v.value for v in solutions.variables]
-    merged: dict[str, tuple[str, set[str]]] = {}
-    for row in solutions:
-        focus = row["focus"]
-        if focus is None:
-            continue
-        message = row["message"]
-        evidence: set[str] = set()
-        for name in names:
-            if name in ("focus", "message"):
-                continue
-            value = row[name]
-            if isinstance(value, ox.NamedNode):
-                evidence.add(value.value)
-            elif isinstance(value, ox.Literal) and name.startswith("evidence"):
-                evidence.update(v for v in value.value.split() if v)
-        key = focus.value
-        if key in merged:
-            merged[key][1].update(evidence)
+def run_rule(store: Store, rule: SavedQuery) -> int:
+    """Evaluate one gap rule and write its findings into the gaps graph, inside the store:
+    one ``cx:Gap`` per focus, evidence merged across rows. Returns how many it wrote."""
+    before = _count_gaps(store)
+    store.ox.update(insert_text(rule).replace("$using", _using(store)))
+    return _count_gaps(store) - before
+
+
+def write_gaps(
+    store: Store,
+    rules: Sequence[str] | None = None,
+    severities: Sequence[Severity] | None = None,
+    *,
+    replace: bool = True,
+) -> int:
+    """Run the gap rules and write their findings into the gaps graph, all inside the store
+    (no Python object per finding). With ``replace`` (the default) the gaps graph is
+    emptied first; otherwise only the chosen rules' findings are replaced. Returns the
+    number of findings in the gaps graph."""
+    chosen = select_rules(rules, severities)
+    with store.lock:
+        db = store.ox
+        if replace:
+            if db.contains_named_graph(GAPS_GRAPH):
+                db.clear_graph(GAPS_GRAPH)
+            else:
+                db.add_graph(GAPS_GRAPH)
         else:
-            merged[key] = (message.value if message is not None else rule.title, evidence)
-    return [
-        Finding(rule.name, focus, severity, message, tuple(sorted(evidence - {focus})))
-        for focus, (message, evidence) in sorted(merged.items())
-    ]
+            forget_rules(store, [r.name for r in chosen])
+        using = _using(store)
+        for rule in chosen:
+            db.update(insert_text(rule).replace("$using", using))
+        _split_evidence(db)
+        label_blank_foci(store)
+        return _count_gaps(store)
 
 
 def detect_gaps(
@@ -129,17 +136,28 @@ def detect_gaps(
     *,
     write: bool = True,
 ) -> list[Finding]:
-    """Run the gap rules and (by default) replace the gaps graph with the findings.
-
-    Findings are sorted by severity, rule and focus."""
-    chosen = select_rules(rules, severities)
-    # pyoxigraph releases the GIL while it evaluates: two rules at a time use both cores
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = pool.map(lambda rule: run_rule(store, rule), chosen)
-        findings = sort_findings(f for found in results for f in found)
+    """Run the gap rules, write the findings into the gaps graph and return them as
+    :class:`Finding` values sorted by severity, rule and focus. With ``write=False`` the
+    gaps graph is left as it was (the findings are computed in a scratch copy)."""
     if write:
-        store.replace_graph(GAPS_GRAPH, gap_triples(findings))
-    return findings
+        write_gaps(store, rules, severities)
+        chosen = {r.name for r in select_rules(rules, severities)}
+        return [f for f in read_findings(store) if f.rule in chosen]
+    with store.lock:
+        saved = [q.triple for q in store.ox.quads_for_pattern(None, None, None, GAPS_GRAPH)]
+        try:
+            write_gaps(store, rules, severities)
+            return read_findings(store)
+        finally:
+            store.replace_graph(GAPS_GRAPH, saved)
+
+
+def forget_rules(store: Store, rules: Sequence[str]) -> None:
+    """Remove the stored findings of these rules from the gaps graph."""
+    known = set(rule_ids())
+    values = " ".join(_literal(r) for r in rules if r in known)
+    if values:
+        store.ox.update(_FORGET.replace("$rules", values))
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -147,40 +165,177 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.severity.rank, f.rule, f.focus))
 
 
-def gap_triples(findings: Iterable[Finding]) -> list[ox.Triple]:
-    """The findings as ``cx:Gap`` resources."""
-    triples = []
-    for f in findings:
-        gap = ox.NamedNode(f.iri)
-        triples += [
-            ox.Triple(gap, RDF_TYPE, cx("Gap")),
-            ox.Triple(gap, cx("rule"), ox.Literal(f.rule)),
-            ox.Triple(gap, cx("focus"), ox.NamedNode(f.focus)),
-            ox.Triple(gap, cx("severity"), ox.Literal(f.severity.value)),
-            ox.Triple(
-                gap,
-                ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
-                ox.Literal(f.message, language="en"),
-            ),
-            ox.Triple(gap, RDFS_LABEL, ox.Literal(f"{f.rule}: {f.focus}")),
-        ]
-        triples += [ox.Triple(gap, cx("evidence"), ox.NamedNode(e)) for e in f.evidence]
-    return triples
-
-
 def read_findings(store: Store) -> list[Finding]:
-    """The findings stored in the gaps graph (what SPARQL and GraphQL see)."""
+    """The findings stored in the gaps graph (what SPARQL and GraphQL see), sorted by
+    severity, rule and focus. A blank-node focus is given as ``_:`` plus its stable label."""
     solutions = store.query(saved_query("reports/findings").text)
     assert isinstance(solutions, ox.QuerySolutions)
-    findings = [
-        Finding(
-            r["rule"].value,
-            r["focus"].value,
-            Severity(r["severity"].value),
-            r["message"].value,
-            tuple(sorted(r["evidence"].value.split())) if r["evidence"] else (),
+    findings = []
+    for r in solutions:
+        rule, focus = r["rule"].value, r["focus"]
+        name = focus.value
+        if isinstance(focus, ox.BlankNode):
+            label = r["gapLabel"]
+            name = label.value.removeprefix(f"{rule}: ") if label is not None else "_:"
+        findings.append(
+            Finding(
+                rule,
+                name,
+                Severity(r["severity"].value),
+                r["message"].value,
+                tuple(sorted(r["evidence"].value.split())) if r["evidence"] else (),
+            )
         )
-        for r in solutions
-    ]
-    findings.sort(key=lambda f: (f.severity.rank, f.rule, f.focus))
-    return findings
+    return sort_findings(findings)
+
+
+# -- writing findings inside the store ---------------------------------------------------
+
+_PENDING = "urn:cxgraph:gap:pending-evidence"
+_EVIDENCE_VARIABLE = re.compile(r"AS\s+\?(evidence\w*)\s*\)")
+# A rule's SELECT becomes a subquery; around it the gap resource is built: its IRI from a
+# digest of the focus IRI (the same as Finding.iri), the message (the rule's title when
+# the rule gave none), and the evidence as one pending string, split by _split_evidence.
+# Only the catalogue's own texts are composed here: no value from a user reaches it.
+_INSERT = """
+INSERT { GRAPH <urn:cxgraph:graph:gaps> {
+  ?gap a cx:Gap ; cx:rule $rule ; cx:focus ?focus ; cx:severity $severity ;
+       rdfs:comment ?gapComment ; rdfs:label ?gapLabel ; <$pending> ?gapEvidence .
+} }
+$using
+WHERE {
+  { $select }
+  FILTER(BOUND(?focus))
+  BIND(COALESCE(IRI(CONCAT($prefix, SUBSTR(SHA1(STR(?focus)), 1, 16))), BNODE()) AS ?gap)
+  BIND(STRLANG(COALESCE(?message, $title), "en") AS ?gapComment)
+  BIND(CONCAT($rule, ": ", STR(?focus)) AS ?gapLabel)
+  BIND(REPLACE(REPLACE(CONCAT($evidence), " +", " "), "^ | $", "") AS ?gapAllEvidence)
+  BIND(IF(?gapAllEvidence != "", ?gapAllEvidence, ?gapNoEvidence) AS ?gapEvidence)
+}
+"""
+# One step of splitting the pending evidence strings: the first IRI becomes a cx:evidence
+# (unless it is the focus), the rest stays pending. Repeated until nothing is pending.
+_SPLIT = """
+PREFIX cx: <https://w3id.org/cxgraph#>
+DELETE { GRAPH <urn:cxgraph:graph:gaps> { ?gap <$pending> ?text } }
+INSERT { GRAPH <urn:cxgraph:graph:gaps> { ?gap cx:evidence ?evidence ; <$pending> ?rest } }
+WHERE {
+  GRAPH <urn:cxgraph:graph:gaps> { ?gap <$pending> ?text ; cx:focus ?focus }
+  BIND(IRI(STRBEFORE(CONCAT(?text, " "), " ")) AS ?first)
+  BIND(IF(sameTerm(?first, ?focus), ?none, ?first) AS ?evidence)
+  BIND(STRAFTER(?text, " ") AS ?after)
+  BIND(IF(?after != "", ?after, ?none) AS ?rest)
+}
+""".replace("$pending", _PENDING)
+_ANY_PENDING = f"ASK {{ GRAPH <urn:cxgraph:graph:gaps> {{ ?gap <{_PENDING}> ?text }} }}"
+_FORGET = """
+PREFIX cx: <https://w3id.org/cxgraph#>
+DELETE { GRAPH <urn:cxgraph:graph:gaps> { ?gap ?p ?o } }
+WHERE { VALUES ?rule { $rules } GRAPH <urn:cxgraph:graph:gaps> { ?gap cx:rule ?rule ; ?p ?o } }
+"""
+_COUNT = (
+    "PREFIX cx: <https://w3id.org/cxgraph#> SELECT (COUNT(?gap) AS ?n) "
+    "WHERE { GRAPH <urn:cxgraph:graph:gaps> { ?gap a cx:Gap } }"
+)
+_BLANK_GAPS = """
+PREFIX cx: <https://w3id.org/cxgraph#>
+SELECT ?gap ?rule ?focus WHERE {
+  GRAPH <urn:cxgraph:graph:gaps> { ?gap cx:rule ?rule ; cx:focus ?focus }
+  FILTER(isBlank(?gap))
+}
+"""
+
+
+@cache
+def insert_text(rule: SavedQuery) -> str:
+    """The SPARQL update that writes a rule's findings into the gaps graph (with a
+    ``$using`` placeholder for the graphs it reads)."""
+    cut = rule.text.index("\nSELECT") + 1
+    prologue, select = rule.text[:cut], rule.text[cut:]
+    variables = _EVIDENCE_VARIABLE.findall(select)
+    evidence = ', " ", '.join(f'COALESCE(?{v}, "")' for v in variables) or '""'
+    fields = {
+        "$rule": _literal(rule.name),
+        "$severity": _literal(Severity(rule.severity).value),
+        "$title": _literal(rule.title),
+        "$prefix": _literal(f"{GAP_PREFIX}{rule.name}:"),
+        "$evidence": evidence,
+        "$pending": _PENDING,
+        "$select": select,
+    }
+    text = _INSERT
+    for key, value in fields.items():
+        text = text.replace(key, value)
+    return prologue + text
+
+
+def _using(store: Store) -> str:
+    """``USING`` clauses that make the rules read the union of every graph but the gaps
+    graph (an update has no union default graph)."""
+    return "\n".join(f"USING {g}" for g in store.graphs() if g != GAPS_GRAPH)
+
+
+def _literal(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _split_evidence(db: ox.Store) -> None:
+    while db.query(_ANY_PENDING):
+        db.update(_SPLIT)
+
+
+def _count_gaps(store: Store) -> int:
+    (row,) = store.ox.query(_COUNT, use_default_graph_as_union=True)  # type: ignore[misc]
+    return int(row["n"].value)
+
+
+def label_blank_foci(store: Store) -> None:
+    """Give each finding whose focus is a blank node a stable gap IRI and label.
+
+    pyoxigraph names parsed blank nodes at random, so the label is derived from what the
+    asserted data says about the node: a digest of its sorted outgoing and incoming
+    triples (other blank nodes written as ``_:``). Nodes with identical descriptions are
+    indistinguishable one hop out and are numbered in an arbitrary, harmless order."""
+    rows = list(store.ox.query(_BLANK_GAPS))  # type: ignore[arg-type]
+    if not rows:
+        return
+    labels = blank_labels(store, {r["focus"] for r in rows})
+    db = store.ox
+    for r in rows:
+        gap, rule = r["gap"], r["rule"].value
+        focus = "_:" + labels[r["focus"]]
+        iri = ox.NamedNode(Finding(rule, focus, Severity.INFO, "").iri)
+        quads = list(db.quads_for_pattern(gap, None, None, GAPS_GRAPH))
+        for q in quads:
+            db.remove(q)
+        db.extend(ox.Quad(iri, q.predicate, q.object, GAPS_GRAPH) for q in quads)
+        db.add(ox.Quad(iri, RDFS_LABEL, ox.Literal(f"{rule}: {focus}"), GAPS_GRAPH))
+
+
+def blank_labels(store: Store, nodes: set[ox.BlankNode]) -> dict[ox.BlankNode, str]:
+    """A label for each blank node, the same for the same asserted data (see above)."""
+    asserted = set(store.asserted_graphs())
+    digests: dict[ox.BlankNode, str] = {}
+    for node in nodes:
+        lines = set()
+        for q in store.ox.quads_for_pattern(node, None, None):
+            if q.graph_name in asserted:
+                lines.add(f"> {q.predicate} {_masked(q.object)}")
+        for q in store.ox.quads_for_pattern(None, None, node):
+            if q.graph_name in asserted:
+                lines.add(f"< {_masked(q.subject)} {q.predicate}")
+        text = "\n".join(sorted(lines))
+        digests[node] = hashlib.sha256(text.encode()).hexdigest()[:12]
+    labels: dict[ox.BlankNode, str] = {}
+    same: dict[str, list[ox.BlankNode]] = {}
+    for node, digest in digests.items():
+        same.setdefault(digest, []).append(node)
+    for digest, group in same.items():
+        for k, node in enumerate(group):
+            labels[node] = digest if len(group) == 1 else f"{digest}-{k + 1}"
+    return labels
+
+
+def _masked(term: object) -> str:
+    return "_:" if isinstance(term, ox.BlankNode) else str(term)

@@ -22,8 +22,17 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from cxgraph.gaps import Finding, detect_gaps, gap_rules, gap_triples, sort_findings
-from cxgraph.namespaces import GAPS_GRAPH, GRAPH_PREFIX, INFERRED_GRAPH, OWL, PREFIXES, RDF, RDFS
+from cxgraph.gaps import gap_rules, write_gaps
+from cxgraph.namespaces import (
+    CX,
+    GAPS_GRAPH,
+    GRAPH_PREFIX,
+    INFERRED_GRAPH,
+    OWL,
+    PREFIXES,
+    RDF,
+    RDFS,
+)
 from cxgraph.reasoning import (
     DELTA,
     FixpointEngine,
@@ -51,6 +60,7 @@ _TBOX_TYPES = {
     RDFS + "Class",
 }
 _LABEL = RDFS + "label"
+_FOCUS, _EVIDENCE, _RULE = (ox.NamedNode(CX + name) for name in ("focus", "evidence", "rule"))
 _TYPE = RDF + "type"
 
 
@@ -81,14 +91,12 @@ def touches_tbox(quads: Iterable[ox.Quad]) -> bool:
 
 def apply_change(
     store: Store,
-    findings: list[Finding],
     additions: list[ox.Quad],
     removals: list[ox.Quad],
     profile: ReasoningProfile = ReasoningProfile.RULES,
-) -> tuple[ChangeReport, list[Finding]]:
-    """Apply a change to the asserted graphs and maintain inferred triples and findings.
-
-    Returns the report and the new findings. Callers hold ``store.lock``."""
+) -> ChangeReport:
+    """Apply a change to the asserted graphs and maintain inferred triples and the
+    findings in the gaps graph. Callers hold ``store.lock``."""
     started = time.perf_counter()
     report = ChangeReport()
     if profile is not ReasoningProfile.RULES or touches_tbox([*additions, *removals]):
@@ -129,9 +137,9 @@ def apply_change(
         for q in [*additions, *removals]
         if q.predicate.value == _LABEL and isinstance(q.subject, ox.NamedNode)
     }
-    findings = _refresh_gaps(store, findings, touched, relabelled, report)
+    _refresh_gaps(store, touched, relabelled, report)
     report.seconds = time.perf_counter() - started
-    return report, findings
+    return report
 
 
 def _full(
@@ -141,7 +149,7 @@ def _full(
     profile: ReasoningProfile,
     report: ChangeReport,
     started: float,
-) -> tuple[ChangeReport, list[Finding]]:
+) -> ChangeReport:
     present = [q for q in removals if q in store.ox]
     remove_atomically(store.ox, present)
     report.removed = len(present)
@@ -151,10 +159,10 @@ def _full(
     report.full = True
     inference = infer(store, profile)
     report.inferred_added = inference.added
-    findings = detect_gaps(store)
+    write_gaps(store)
     report.rules_rerun = [r.name for r in gap_rules()]
     report.seconds = time.perf_counter() - started
-    return report, findings
+    return report
 
 
 def _remove(store: Store, removals: list[ox.Quad], report: ChangeReport) -> list[ox.Triple]:
@@ -289,26 +297,31 @@ def _mentions(text: str, key: tuple[str, str | None]) -> bool:
 
 def _refresh_gaps(
     store: Store,
-    findings: list[Finding],
     touched: Keys,
     relabelled: set[str],
     report: ChangeReport,
-) -> list[Finding]:
-    """Re-run the gap rules that read something the change touched, and those whose
-    findings name a relabelled resource (their messages quote labels)."""
+) -> None:
+    """Re-run, inside the store, the gap rules that read something the change touched and
+    those whose findings name a relabelled resource (their messages quote labels)."""
     rerun = {
         rule.name
         for rule in gap_rules()
         if any(_mentions(rule.text, key) for key in touched if key[0] != _LABEL)
     }
-    rerun |= {f.rule for f in findings if relabelled & {f.focus, *f.evidence}}
+    rerun |= _rules_naming(store, relabelled)
     report.rules_rerun = sorted(rerun)
-    if not rerun:
-        return findings
-    fresh = detect_gaps(store, sorted(rerun), write=False)
-    merged = sort_findings([*(f for f in findings if f.rule not in rerun), *fresh])
-    store.replace_graph(GAPS_GRAPH, gap_triples(merged))
-    return merged
+    if rerun:
+        write_gaps(store, sorted(rerun), replace=False)
+
+
+def _rules_naming(store: Store, iris: set[str]) -> set[str]:
+    """The rules of the stored findings whose focus or evidence is one of ``iris``."""
+    db, rules = store.ox, set()
+    for iri in iris:
+        for predicate in (_FOCUS, _EVIDENCE):
+            for q in db.quads_for_pattern(None, predicate, ox.NamedNode(iri), GAPS_GRAPH):
+                rules |= {r.object.value for r in db.quads_for_pattern(q.subject, _RULE, None)}
+    return rules
 
 
 __all__ = ["Atom", "ChangeReport", "apply_change", "touches_tbox"]

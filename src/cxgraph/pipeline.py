@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import rdflib
 
 from cxgraph import resources
-from cxgraph.gaps import Finding, Severity, detect_gaps
+from cxgraph.gaps import Finding, Severity, read_findings, write_gaps
 from cxgraph.incremental import ChangeReport, apply_change
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH
 from cxgraph.reasoning import InferenceReport, ReasoningProfile, infer
@@ -32,9 +32,21 @@ class KnowledgeGraph:
     store: Store
     profile: ReasoningProfile = ReasoningProfile.RULES
     inference: InferenceReport | None = None
-    findings: list[Finding] = field(default_factory=list)
+    _findings: list[Finding] | None = field(default=None, repr=False)
     version: int = 0
     """Bumped by every write, so readers forked from an older state are retired."""
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The findings in the gaps graph, made Python values when first asked for."""
+        with self.store.lock:
+            if self._findings is None:
+                self._findings = read_findings(self.store)
+            return self._findings
+
+    @findings.setter
+    def findings(self, value: list[Finding]) -> None:
+        self._findings = value
 
     def query(self, text: str, **kwargs: object) -> QueryResult:
         """Run SPARQL over the union of all graphs."""
@@ -55,7 +67,8 @@ class KnowledgeGraph:
         with self.store.lock:
             self.version += 1
             self.inference = infer(self.store, self.profile)
-            self.findings = detect_gaps(self.store)
+            write_gaps(self.store)
+            self._findings = None
             self.store.flush()
 
     def apply_sources(self, sources: Sequence[Source]) -> dict[str, int]:
@@ -72,9 +85,8 @@ class KnowledgeGraph:
         and the findings up to date incrementally (delete and rederive)."""
         with self.store.lock:
             self.version += 1
-            report, self.findings = apply_change(
-                self.store, self.findings, list(additions), list(removals), self.profile
-            )
+            report = apply_change(self.store, list(additions), list(removals), self.profile)
+            self._findings = None
             self.store.flush()
         return report
 
