@@ -1,0 +1,413 @@
+"""From filled-in sheets to RDF: the import half of the workbook path.
+
+Reads the tables of a workbook (or a folder of CSV files) laid out as :mod:`cxgraph.sheets`
+says and turns every row into triples about the entity in its ``id`` cell; relations name
+rows of other sheets by id or label. Every problem is collected with its cell reference
+(``Needs!C14: persona 'Silver surfers' is not on the Personas sheet``) and raised together
+in one :class:`ImportErrors`; a workbook with any error yields nothing. The result is a
+list of triples that :mod:`cxgraph.model_import` serialises or loads like any source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+import pyoxigraph as ox
+
+from cxgraph.errors import InputError
+from cxgraph.namespaces import CX, OWL, RDF, RDF_TYPE, RDFS, SKOS, XSD
+from cxgraph.provenance import DCTERMS, PROV, provenance_triples
+from cxgraph.sheets import (
+    LANGUAGE,
+    OTHER_COLUMNS,
+    OTHER_SHEET,
+    README_SHEET,
+    SEPARATOR,
+    UNTYPED,
+    Column,
+    ColumnKind,
+    Layout,
+    SheetSpec,
+    Term,
+    local_name,
+)
+from cxgraph.tables import Cell, Table, cell_ref
+
+MAX_ERRORS = 200
+"""Errors reported in one run; past this the rest are counted."""
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_BOOLEANS = {"true", "false", "1", "0"}
+PREFIXES = {
+    "cx": CX,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "skos": SKOS,
+    "prov": PROV,
+    "dcterms": DCTERMS,
+}
+
+
+class ImportErrors(InputError):
+    """Everything wrong with an input, each message naming its cell; nothing was imported."""
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        shown = self.problems[:MAX_ERRORS]
+        more = len(self.problems) - len(shown)
+        lines = "\n".join(f"  {p}" for p in shown)
+        tail = f"\n  ... and {more} more" if more else ""
+        count = len(self.problems)
+        super().__init__(
+            f"{count} error{'s' if count != 1 else ''}, nothing imported:\n{lines}{tail}",
+            file=source,
+        )
+
+
+def decimal_lexical(value: int | float | Decimal) -> str:
+    """The xsd:decimal lexical form of a number read from a cell (7 → "7", 7.5 → "7.5",
+    1e-7 → "0.0000001")."""
+    if isinstance(value, int):
+        return str(value)
+    text = format(Decimal(repr(value)) if isinstance(value, float) else value, "f")
+    return text
+
+
+@dataclass
+class _Row:
+    sheet: SheetSpec
+    number: int
+    cells: dict[str, Cell]
+    columns: dict[str, int]
+    term: ox.NamedNode | ox.BlankNode | None = None
+
+
+@dataclass
+class TableImporter:
+    """Turns the tables of one workbook (or CSV folder) into triples."""
+
+    layout: Layout
+    source: str
+    base: str | None = None
+    provenance: bool = True
+    problems: list[str] = field(default_factory=list)
+    _blanks: dict[str, ox.BlankNode] = field(default_factory=dict)
+    _by_id: dict[str, list[_Row]] = field(default_factory=dict)
+    _by_label: dict[str, list[_Row]] = field(default_factory=dict)
+
+    def run(self, tables: Sequence[Table]) -> list[ox.Triple]:
+        """The triples of every row; raises ImportErrors listing every problem."""
+        rows: list[_Row] = []
+        others: list[tuple[Table, dict[str, int]]] = []
+        for table in tables:
+            if table.name == README_SHEET:
+                continue
+            columns = self._header(table)
+            if columns is None:
+                continue
+            if table.name == OTHER_SHEET:
+                others.append((table, columns))
+                continue
+            sheet = self.layout.sheet(table.name)
+            assert sheet is not None
+            rows.extend(self._rows(sheet, table, columns))
+        triples: list[ox.Triple] = []
+        for row in rows:
+            triples.extend(self._row_triples(row))
+        for table, columns in others:
+            triples.extend(self._other_triples(table, columns))
+        if self.problems:
+            raise ImportErrors(self.source, self.problems)
+        return triples
+
+    # -- structure ---------------------------------------------------------------------
+
+    def _header(self, table: Table) -> dict[str, int] | None:
+        if table.name == OTHER_SHEET:
+            known: Sequence[str] = OTHER_COLUMNS
+        else:
+            sheet = self.layout.sheet(table.name)
+            if sheet is None:
+                names = ", ".join(s.name for s in self.layout.sheets)
+                self.problems.append(
+                    f"{table.name}: not a sheet cxgraph reads; rename or remove it "
+                    f"(sheets: {names}, {OTHER_SHEET}, {README_SHEET})"
+                )
+                return None
+            known = [c.header for c in sheet.columns]
+        columns: dict[str, int] = {}
+        for index, header in enumerate(table.header):
+            if not header:
+                if any(len(cells) > index and cells[index] is not None for _, cells in table.rows):
+                    self.problems.append(f"{cell_ref(table.name, 1, index)}: column has no header")
+                continue
+            if header not in known:
+                self.problems.append(
+                    f"{cell_ref(table.name, 1, index)}: unknown column {header!r} "
+                    f"(this sheet has {', '.join(known)})"
+                )
+            elif header in columns:
+                self.problems.append(f"{cell_ref(table.name, 1, index)}: column {header!r} twice")
+            else:
+                columns[header] = index
+        first = "subject" if table.name == OTHER_SHEET else "id"
+        if table.rows and first not in columns:
+            self.problems.append(f"{table.name}!1: no {first!r} column")
+            return None
+        return columns
+
+    def _rows(self, sheet: SheetSpec, table: Table, columns: dict[str, int]) -> list[_Row]:
+        rows = []
+        for number, cells in table.rows:
+            values = {h: (cells[i] if i < len(cells) else None) for h, i in columns.items()}
+            row = _Row(sheet, number, values, columns)
+            text = _text(values.get("id"))
+            if not text:
+                self.problems.append(f"{self._ref(row, 'id')}: the id is empty")
+                continue
+            row.term = self._term(text, self._ref(row, "id"))
+            key = _key(row.term)
+            if key in self._by_id:
+                first = self._by_id[key][0]
+                self.problems.append(
+                    f"{self._ref(row, 'id')}: id {text!r} is also on {self._ref(first, 'id')}"
+                )
+            self._by_id.setdefault(key, []).append(row)
+            if text != key:
+                self._by_id.setdefault(text, []).append(row)
+            label = _text(values.get("label"))
+            if label:
+                self._by_label.setdefault(label, []).append(row)
+            rows.append(row)
+        return rows
+
+    # -- cells -------------------------------------------------------------------------
+
+    def _ref(self, row: _Row, header: str) -> str:
+        return cell_ref(row.sheet.name, row.number, row.columns.get(header, 0))
+
+    def _term(self, text: str, ref: str) -> ox.NamedNode | ox.BlankNode | None:
+        """An id or reference cell's text as a term: _:label, an IRI or a local name."""
+        if text.startswith("_:"):
+            label = text[2:]
+            if not label or any(c.isspace() for c in label):
+                self.problems.append(f"{ref}: {text!r} is not a blank node label")
+                return None
+            return self._blanks.setdefault(label, ox.BlankNode())
+        iri = text if _SCHEME.match(text) else None
+        if iri is None:
+            if self.base is None:
+                self.problems.append(
+                    f"{ref}: {text!r} is not an IRI; give full IRIs or pass --base IRI "
+                    "to put local names under it"
+                )
+                return None
+            iri = self.base + text
+        try:
+            return ox.NamedNode(iri)
+        except ValueError:
+            self.problems.append(f"{ref}: {text!r} is not a valid IRI or local name")
+            return None
+
+    def _row_triples(self, row: _Row) -> list[ox.Triple]:
+        subject = row.term
+        if subject is None:
+            return []
+        triples: list[ox.Triple] = []
+        for header, value in row.cells.items():
+            column = row.sheet.column(header)
+            if column is None or column.kind is ColumnKind.ID:
+                continue
+            ref = self._ref(row, header)
+            if column.kind is ColumnKind.KIND:
+                triples.extend(
+                    ox.Triple(subject, RDF_TYPE, ox.NamedNode(k))
+                    for k in self._kinds(row.sheet, value, ref)
+                )
+                continue
+            if value is None or value == "":
+                continue
+            predicate = ox.NamedNode(column.property)
+            for obj in self._objects(column, value, ref):
+                triples.append(ox.Triple(subject, predicate, obj))
+        if self.provenance and isinstance(subject, ox.NamedNode | ox.BlankNode):
+            triples.extend(
+                provenance_triples(subject, self.source, f"{row.sheet.name}!{row.number}")
+            )
+        return triples
+
+    def _kinds(self, sheet: SheetSpec, value: Cell, ref: str) -> list[str]:
+        text = _text(value)
+        if not text:
+            return [sheet.cls]
+        if text == UNTYPED:
+            return []
+        kinds = []
+        allowed = {local_name(k): k for k in sheet.kinds}
+        for part in _split(text):
+            if part in allowed:
+                kinds.append(allowed[part])
+            elif part in sheet.kinds:
+                kinds.append(part)
+            else:
+                self.problems.append(
+                    f"{ref}: kind {part!r} is not one of {', '.join(allowed)} or {UNTYPED}"
+                )
+        return kinds
+
+    def _objects(self, column: Column, value: Cell, ref: str) -> list[Term]:
+        if column.kind is ColumnKind.TEXT:
+            return [ox.Literal(_plain(value), language=LANGUAGE)]
+        if column.kind is ColumnKind.DECIMAL:
+            lexical = self._decimal(value, ref)
+            return [] if lexical is None else [ox.Literal(lexical, datatype=_XSD_DECIMAL)]
+        if column.kind is ColumnKind.BOOLEAN:
+            lexical = self._boolean(value, ref)
+            return [] if lexical is None else [ox.Literal(lexical, datatype=_XSD_BOOLEAN)]
+        return [o for part in _split(_plain(value)) if (o := self._reference(column, part, ref))]
+
+    def _decimal(self, value: Cell, ref: str) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+            self.problems.append(f"{ref}: {value!r} is not a number")
+            return None
+        if isinstance(value, str):
+            if _DECIMAL.match(value):
+                return value
+            self.problems.append(f"{ref}: {value!r} is not a decimal number such as 7.5")
+            return None
+        try:
+            return decimal_lexical(value)
+        except (InvalidOperation, ValueError):
+            self.problems.append(f"{ref}: {value!r} is not a finite number")
+            return None
+
+    def _boolean(self, value: Cell, ref: str) -> str | None:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        text = _plain(value)
+        if text in _BOOLEANS:
+            return text
+        if text.strip().lower() in ("true", "false"):
+            return text.strip().lower()
+        self.problems.append(f"{ref}: {text!r} is not true or false")
+        return None
+
+    def _reference(self, column: Column, text: str, ref: str) -> Term | None:
+        if text.startswith("_:") or _SCHEME.match(text):
+            return self._term(text, ref)
+        what = " or ".join(f"the {t} sheet" for t in column.targets)
+        named = self._by_id.get(text, []) + self._by_label.get(text, [])
+        if self.base is not None:
+            named += self._by_id.get(self.base + text, [])
+        found = [r for r in named if r.sheet.name in column.targets]
+        terms = {_key(r.term): r.term for r in found if r.term is not None}
+        if len(terms) == 1:
+            return next(iter(terms.values()))
+        if len(terms) > 1:
+            where = ", ".join(self._ref(r, "id") for r in found)
+            self.problems.append(f"{ref}: {text!r} names several rows ({where}); use the id")
+            return None
+        if named:
+            self.problems.append(
+                f"{ref}: {column.header} {text!r} is on the {named[0].sheet.name} sheet, "
+                f"not on {what}"
+            )
+        else:
+            self.problems.append(f"{ref}: {column.header} {text!r} is not on {what}")
+        return None
+
+    # -- other statements --------------------------------------------------------------
+
+    def _other_triples(self, table: Table, columns: dict[str, int]) -> list[ox.Triple]:
+        triples = []
+        for number, cells in table.rows:
+            values = {h: (cells[i] if i < len(cells) else None) for h, i in columns.items()}
+
+            def ref(header: str, number: int = number) -> str:
+                return cell_ref(OTHER_SHEET, number, columns.get(header, 0))
+
+            subject = self._term(_text(values.get("subject")), ref("subject"))
+            predicate = self._predicate(_text(values.get("predicate")), ref("predicate"))
+            obj = self._other_object(values, ref)
+            if (
+                isinstance(subject, ox.NamedNode | ox.BlankNode)
+                and predicate is not None
+                and obj is not None
+            ):
+                triples.append(ox.Triple(subject, predicate, obj))
+        return triples
+
+    def _predicate(self, text: str, ref: str) -> ox.NamedNode | None:
+        prefix, _, rest = text.partition(":")
+        if prefix in PREFIXES and not rest.startswith("//"):
+            text = PREFIXES[prefix] + rest
+        if not _SCHEME.match(text):
+            self.problems.append(f"{ref}: predicate {text!r} is not an IRI")
+            return None
+        try:
+            return ox.NamedNode(text)
+        except ValueError:
+            self.problems.append(f"{ref}: predicate {text!r} is not a valid IRI")
+            return None
+
+    def _other_object(self, values: dict[str, Cell], ref: object) -> Term | None:
+        assert callable(ref)
+        raw = values.get("object")
+        language = _text(values.get("language"))
+        datatype = _text(values.get("datatype"))
+        text = "" if raw is None else _plain(raw)
+        if language:
+            try:
+                return ox.Literal(text, language=language)
+            except ValueError:
+                self.problems.append(f"{ref('language')}: {language!r} is not a language tag")
+                return None
+        if datatype:
+            dt = self._predicate(datatype, ref("datatype"))
+            try:
+                return None if dt is None else ox.Literal(text, datatype=dt)
+            except ValueError:
+                self.problems.append(f"{ref('datatype')}: {datatype!r} needs a language")
+                return None
+        if not text:
+            self.problems.append(f"{ref('object')}: the object is empty")
+            return None
+        return self._term(text.strip(), ref("object"))
+
+
+_XSD_DECIMAL = ox.NamedNode(XSD + "decimal")
+_XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")
+
+
+def _key(term: ox.NamedNode | ox.BlankNode | None) -> str:
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    return term.value if term is not None else ""
+
+
+def _plain(value: Cell) -> str:
+    """A cell's value as the text a person typed (numbers without a spurious .0)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return decimal_lexical(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _text(value: Cell) -> str:
+    return _plain(value).strip()
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(SEPARATOR) if part.strip()]
