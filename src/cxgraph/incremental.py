@@ -36,14 +36,12 @@ from cxgraph.namespaces import (
 from cxgraph.reasoning import (
     DELTA,
     FixpointEngine,
-    Keys,
     ReasoningProfile,
     compile_rules,
     graph_keys,
     infer,
-    render_construct,
 )
-from cxgraph.rules import Atom, Rule
+from cxgraph.rules import Atom, Keys, Rule, key_of, render_construct
 from cxgraph.store import Store
 
 _REMOVED = ox.NamedNode(GRAPH_PREFIX + "reasoning:removed")
@@ -206,12 +204,7 @@ def _triples_of(db: ox.Store, graph: ox.NamedNode) -> set[ox.Triple]:
 
 
 def _keys_of(triples: set[ox.Triple]) -> Keys:
-    keys: Keys = set()
-    for t in triples:
-        keys.add((t.predicate.value, None))
-        if t.predicate.value == _TYPE and isinstance(t.object, ox.NamedNode):
-            keys.add((_TYPE, t.object.value))
-    return keys
+    return {k for t in triples for k in key_of(t)}
 
 
 def _put(db: ox.Store, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
@@ -232,10 +225,13 @@ def _overdelete(
         found: set[ox.Triple] = set()
         for rule in rules:
             for i, atom in enumerate(rule.body):
-                if atom.key not in keys:
+                if not atom.matches(keys):
                     continue
                 result = db.query(
-                    render_construct(rule, i), default_graph=old, named_graphs=[DELTA]
+                    render_construct(rule, i, DELTA),
+                    default_graph=old,
+                    named_graphs=[DELTA],
+                    substitutions=rule.bindings(),  # type: ignore[arg-type]
                 )
                 for t in result:  # type: ignore[union-attr]
                     if t not in overdeleted and t not in found and _in(db, t, INFERRED_GRAPH):
@@ -267,13 +263,18 @@ def _rederive(
         for rule in rules:
             body = " ".join(a.sparql() for a in rule.body)
             for head in rule.head:
-                if head.key not in keys:
+                if not head.matches(keys):
                     continue
                 text = (
                     f"CONSTRUCT {{ {head.sparql()} }} WHERE {{ GRAPH {candidate} "
                     f"{{ {head.sparql()} }} {body} }}"
                 )
-                result = db.query(text, default_graph=sources, named_graphs=[candidate])  # type: ignore[arg-type]
+                result = db.query(
+                    text,
+                    default_graph=sources,  # type: ignore[arg-type]
+                    named_graphs=[candidate],
+                    substitutions=rule.bindings(),  # type: ignore[arg-type]
+                )
                 for t in result:  # type: ignore[union-attr]
                     holders = db.quads_for_pattern(t.subject, t.predicate, t.object)
                     if not any(q.graph_name in known for q in holders):

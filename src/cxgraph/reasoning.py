@@ -17,12 +17,13 @@ from enum import Enum
 
 import pyoxigraph as ox
 
-from cxgraph.namespaces import GRAPH_PREFIX, INFERRED_GRAPH, OWL
-from cxgraph.rules import Rule, RuleCompiler
+from cxgraph.axioms import AxiomCompiler
+from cxgraph.diagnostics import Diagnostic
+from cxgraph.namespaces import GRAPH_PREFIX, INFERRED_GRAPH
+from cxgraph.rules import Keys, Rule, key_of, render_construct
 from cxgraph.store import Store
 
 DELTA = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta")
-_SAME_AS = ox.NamedNode(OWL + "sameAs")
 
 
 class ReasoningProfile(Enum):
@@ -41,6 +42,7 @@ class InferenceReport:
     added: Counter[str] = field(default_factory=Counter)
     rounds: int = 0
     seconds: float = 0.0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -62,26 +64,29 @@ def infer(store: Store, profile: ReasoningProfile = ReasoningProfile.RULES) -> I
     return report
 
 
-def compile_rules(store: Store) -> list[Rule]:
-    """The rules the loaded axioms give (read from the asserted graphs)."""
-    return RuleCompiler(store.ox, store.asserted_graphs()).compile()
+def compile_rules(store: Store, diagnostics: list[Diagnostic] | None = None) -> list[Rule]:
+    """The rules the loaded axioms give (read from the asserted graphs); axioms skipped
+    because OWL 2 RL draws no conclusion from them are added to ``diagnostics``."""
+    compiler = AxiomCompiler(store.ox, store.asserted_graphs())  # type: ignore[arg-type]
+    rules = compiler.compile()
+    if diagnostics is not None:
+        diagnostics.extend(compiler.diagnostics)
+    return rules
 
 
 def _infer_rules(store: Store) -> InferenceReport:
     report = InferenceReport(ReasoningProfile.RULES)
-    rules = compile_rules(store)
+    rules = compile_rules(store, report.diagnostics)
     engine = FixpointEngine(store.ox, [*store.asserted_graphs(), INFERRED_GRAPH])
     report.rounds = engine.run(rules, report.added)
     return report
 
 
-Keys = set[tuple[str, str | None]]
-
 _TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _PREDICATES = "SELECT DISTINCT ?g ?p WHERE { GRAPH ?g { ?s ?p ?o } }"
 _CLASSES = (
     "SELECT DISTINCT ?g ?c WHERE { "
-    "GRAPH ?g { ?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?c } FILTER(isIRI(?c)) }"
+    "GRAPH ?g { ?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?c } FILTER(!isLiteral(?c)) }"
 )
 
 
@@ -140,14 +145,15 @@ class FixpointEngine:
         if delta_keys is None:
             variants: list[int | None] = [None]
         else:
-            variants = [i for i, atom in enumerate(rule.body) if _matches(atom.key, delta_keys)]
+            variants = [i for i, atom in enumerate(rule.body) if atom.matches(delta_keys)]
         db = self._store
         new: list[ox.Triple] = []
         for variant in variants:
             triples = db.query(
-                render_construct(rule, variant),
+                render_construct(rule, variant, DELTA),
                 default_graph=self._sources,  # type: ignore[arg-type]
                 named_graphs=[DELTA] if variant is not None else [],
+                substitutions=rule.bindings(),  # type: ignore[arg-type]
             )
             for triple in triples:  # type: ignore[union-attr]
                 if triple in seen:
@@ -169,34 +175,9 @@ class FixpointEngine:
         if not fresh:
             return set()
         db.extend(ox.Quad(t.subject, t.predicate, t.object, DELTA) for t in fresh)
-        keys: Keys = set()
-        for t in fresh:
-            keys.add((t.predicate.value, None))
-            if t.predicate.value == _TYPE and isinstance(t.object, ox.NamedNode):
-                keys.add((_TYPE, t.object.value))
+        keys: Keys = {k for t in fresh for k in key_of(t)}
         self.touched |= keys
         return keys
-
-
-def _where(rule: Rule, variant: int | None) -> str:
-    """The rule's body as a WHERE clause; body atom ``variant`` (if any) is matched in
-    :data:`DELTA` only (semi-naive). Literal subjects and reflexive sameAs are dropped."""
-    body = []
-    for i, atom in enumerate(rule.body):
-        body.append(f"GRAPH {DELTA} {{ {atom.sparql()} }}" if i == variant else atom.sparql())
-    filters = "".join(f" FILTER(!isLiteral({v}))" for v in rule.head_subjects())
-    sameas = " ".join(f"FILTER({a.s} != {a.o})" for a in rule.head if a.p == _SAME_AS)
-    return f"WHERE {{ {' '.join(body)}{filters} {sameas} }}"
-
-
-def render_construct(rule: Rule, variant: int | None) -> str:
-    """The rule as a SPARQL CONSTRUCT of its head."""
-    head = " ".join(a.sparql() for a in rule.head)
-    return f"CONSTRUCT {{ {head} }} {_where(rule, variant)}"
-
-
-def _matches(key: tuple[str, str | None], delta_keys: Keys) -> bool:
-    return key in delta_keys
 
 
 def _infer_owlrl(store: Store) -> InferenceReport:

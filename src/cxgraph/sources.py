@@ -99,7 +99,6 @@ _XML_OPAQUE = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.DOTALL
 _XML_TAG = re.compile(rb"""<(/?)(?:[^<>"']|"[^"<]*"|'[^'<]*')*>""")  # no < in a value
 # Brackets as steps: an opening one counts 2, a closing one 0; minus 1 each: +1 and -1.
 _BRACKET_STEPS = bytes.maketrans(b"{([<})]>", b"\x02\x02\x02\x02\x00\x00\x00\x00")
-_RESERVED = (GRAPH_PREFIX + "ontology", GRAPH_PREFIX + "inferred", GRAPH_PREFIX + "gaps")
 
 
 def format_names() -> list[str]:
@@ -200,6 +199,7 @@ def parse_into(store: ox.Store, source: Source, graph: ox.NamedNode | None = Non
             "nodes, triple terms, JSON objects or XML elements); flatten it",
             file=source.name,
         )
+    before = set(store.named_graphs())
     try:
         store.load(
             source.content, source.format.rdf_format, base_iri=source.base_iri, to_graph=target
@@ -210,9 +210,37 @@ def parse_into(store: ox.Store, source: Source, graph: ox.NamedNode | None = Non
         raise InputError(f"invalid RDF: {err}", file=source.name) from None
     except MemoryError as err:  # pyoxigraph: a term over its 16 MiB token buffer
         raise InputError(f"too large to parse: {err}", file=source.name) from None
-    for g in store.named_graphs():
-        if g != target and isinstance(g, ox.NamedNode) and g.value.startswith(_RESERVED):
-            raise InputError(f"graph name {g.value} is reserved for cxgraph", file=source.name)
+    new_graphs = set(store.named_graphs()) - before
+    for g in new_graphs:
+        if g != target and isinstance(g, ox.NamedNode) and _reserved(g):
+            raise InputError(
+                f"graph name {g.value} is refused: names under {GRAPH_PREFIX} are cxgraph's own",
+                file=source.name,
+            )
+    _name_blank_graphs(store, [g for g in new_graphs if isinstance(g, ox.BlankNode)], target)
+
+
+def _reserved(graph: ox.NamedNode) -> bool:
+    """Graph names cxgraph keeps for itself: everything under ``urn:cxgraph:graph:`` but
+    the data graphs, which load back as they were exported."""
+    return graph.value.startswith(GRAPH_PREFIX) and not graph.value.startswith(DATA_GRAPH_PREFIX)
+
+
+def _name_blank_graphs(store: ox.Store, graphs: list[ox.BlankNode], target: ox.NamedNode) -> None:
+    """Give graphs named by a blank node (TriG ``_:g { }``) an IRI under the source's data
+    graph, ``<data graph>:blank-<n>``, so that they are reasoned over, queried and replaced
+    on reload like every other graph. A blank node's label is local to its file, so the
+    graph keeps no other name; ``n`` follows the graphs' contents, not the parser's labels."""
+
+    def order(graph: ox.BlankNode) -> tuple[int, str]:
+        quads = list(store.quads_for_pattern(None, None, None, graph))
+        return (len(quads), "\n".join(sorted(str(q.triple) for q in quads)))
+
+    for n, graph in enumerate(sorted(graphs, key=order), start=1):
+        name = ox.NamedNode(f"{target.value}:blank-{n}")
+        quads = list(store.quads_for_pattern(None, None, None, graph))
+        store.remove_graph(graph)
+        store.extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in quads)
 
 
 def nesting_depth(content: bytes, fmt: SourceFormat) -> int:
