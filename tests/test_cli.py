@@ -238,7 +238,19 @@ def test_rules_lists_catalogue() -> None:
 
 # -- readable output (issue 15) --------------------------------------------------------
 
-COMMANDS = ["gaps", "validate", "reason", "query", "export", "check", "serve", "rules"]
+COMMANDS = [
+    "gaps",
+    "diagram",
+    "validate",
+    "reason",
+    "query",
+    "export",
+    "check",
+    "serve",
+    "rules",
+    "template",
+    "import",
+]
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])
@@ -353,3 +365,13 @@ def test_query_knows_common_and_model_prefixes() -> None:
     code, _, err = run("query", "--data", TRIGGER, "SELECT * { ?p nope:x ?o }")
     assert code == 2 and "'nope:' is not declared" in err
     assert "\\u{" not in err and len(err) < 400
+
+
+def test_gaps_writes_any_format_to_a_file(tmp_path: Path) -> None:
+    out_file = tmp_path / "gaps.json"
+    code, out, _ = run("gaps", "--data", TRIGGER, "-f", "json", "-o", str(out_file))
+    assert code == 1 and out == ""
+    assert {f["rule"] for f in json.loads(out_file.read_text())} >= {"unmet-need"}
+    table = tmp_path / "gaps.txt"
+    run("gaps", "--data", TRIGGER, "-o", str(table))
+    assert "ex:fastInstall" in table.read_text()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Annotated
 
@@ -144,7 +144,15 @@ def gaps(
     rule: Annotated[
         list[str] | None, typer.Option("--rule", "-r", help="Only these rules.")
     ] = None,
-    output_format: Annotated[GapFormat, typer.Option("--format", "-f")] = GapFormat.TABLE,
+    output_format: Annotated[
+        GapFormat,
+        typer.Option(
+            "--format", "-f", help="html: one standalone page (findings, heat map, chain)."
+        ),
+    ] = GapFormat.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Default: stdout.")
+    ] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Report the gaps: needs no process meets, promises no experience realises, ...
@@ -153,12 +161,78 @@ def gaps(
     try:
         select_rules(rule, severity)
         kg = _build(data, store, input_format, profile, quiet or output_format != GapFormat.TABLE)
+        findings = kg.gaps(rule, severity)
+        prefixes = _prefixes(data, store)
+        if output_format is GapFormat.HTML:
+            from cxgraph.report_html import write_report
+
+            _write_text(write_report(kg, findings, prefixes), output)
+        elif output is not None:
+            with output.open("w", encoding="utf-8") as handle, redirect_stdout(handle):
+                render_findings(findings, output_format, Console(file=handle), prefixes)
+        else:
+            render_findings(findings, output_format, out, prefixes)
     except CxGraphError as error:
         raise _fail(error) from None
-    findings = kg.gaps(rule, severity)
-    render_findings(findings, output_format, out, _prefixes(data, store))
+    except OSError as error:
+        raise _fail(CxGraphError(f"{output}: cannot write: {error.strerror}")) from None
     if any(f.severity is Severity.ERROR for f in findings):
         raise typer.Exit(1)
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def diagram(
+    data: DataOption = None,
+    store: StoreOption = None,
+    input_format: FormatOption = None,
+    focus: Annotated[
+        str | None,
+        typer.Option(
+            "--focus",
+            metavar="IRI",
+            help="Draw only this resource (IRI or prefix:name) and its chain up and down.",
+        ),
+    ] = None,
+    format_name: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="[svg|png|dot]",
+            help="svg and png need Graphviz's dot; dot writes the Graphviz text. "
+            "Default: from the -o extension, else svg.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Default: stdout.")
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Draw the value chain, promise to experience, with its gaps in red (Graphviz)."""
+    from cxgraph.diagram import chain_dot, diagram_format, expand_focus, read_chain, render_diagram
+
+    try:
+        fmt = diagram_format(format_name, output.suffix if output else None)
+        prefixes = _prefixes(data, store)
+        kg = _build(data, store, input_format, ReasoningProfile.RULES, quiet)
+        iri = expand_focus(focus, prefixes) if focus else None
+        chain = read_chain(kg, kg.gaps(), iri)
+        picture = render_diagram(chain_dot(chain, prefixes, focus or "Value chain"), fmt)
+        if output is None:
+            sys.stdout.buffer.write(picture)
+        else:
+            output.write_bytes(picture)
+    except CxGraphError as error:
+        raise _fail(error) from None
+    except OSError as error:
+        raise _fail(CxGraphError(f"{output}: cannot write: {error.strerror}")) from None
 
 
 @app.command()
