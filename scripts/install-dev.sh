@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Install cxgraph with its dev extras and everything the tests need: Debian's Chromium
-# for the browser tests and the front-end packages from npm (served locally by the app).
+# for the browser tests, Debian's Graphviz (`dot`) for `cxgraph diagram` and the chain
+# picture of the HTML gap report, and the front-end packages from npm (served locally).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-if ! command -v chromium >/dev/null 2>&1; then
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 fi
 bash scripts/install-ui.sh
