@@ -27,13 +27,58 @@ def test_turtle_for_any_accept(client: TestClient) -> None:
     assert (install, rdflib.RDF.type, rdflib.URIRef("https://w3id.org/cxgraph#Process")) in graph
 
 
-def test_html_for_browsers_with_gaps(client: TestClient) -> None:
-    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    response = client.get("/telecom", headers={"Accept": accept})
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_document_page_is_an_index_of_its_resources(client: TestClient) -> None:
+    response = client.get("/telecom", headers={"Accept": BROWSER})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "Install service" in response.text
-    assert "unmeasured-process" in response.text or "ownerless-process" in response.text
+    page = response.text
+    # one row per resource, anchored by its fragment, linking to the resource's own page
+    href = "/telecom?iri=https%3A%2F%2Fexample.org%2Ftelecom%23InstallService"
+    assert f'<tr id="InstallService" data-href="{href}"' in page
+    assert "Install service" in page
+    assert "unmeasured-process (warning)" in page
+    assert "location.replace" in page  # /telecom#InstallService opens that resource's page
+    assert len(page) < 80_000
+
+
+def test_entity_page_shows_one_resource_compactly(client: TestClient) -> None:
+    iri = TEL + "InstallService"
+    response = client.get("/telecom", params={"iri": iri}, headers={"Accept": BROWSER})
+    assert response.status_code == 200
+    page = response.text
+    assert "<h1>Install service</h1>" in page
+    assert "Household" not in page.split("<h1>")[0]
+    # compact names, not full IRIs, for type, label and definition
+    for name in ("rdf:type", "rdfs:label", "skos:definition", "cx:Process"):
+        assert name in page, name
+    assert ">http://www.w3.org/1999/02/22-rdf-syntax-ns#type<" not in page
+    # inferred statements are marked; asserted ones are not
+    assert '<tr class="inferred"><td class="prop">' in page
+    assert '<tr class="asserted"><td class="prop">' in page
+    # findings on it are listed, and gap resources under "Referenced by" are links
+    assert "ownerless-process" in page
+    assert 'class="gap-link" href="#gap-ownerless-process-' in page
+    # another resource of the document is not on this page
+    other = client.get("/telecom", headers={"Accept": BROWSER}).text
+    assert len(page) < len(other)
+
+
+def test_entity_iri_parameter_for_rdf_clients(client: TestClient) -> None:
+    iri = TEL + "InstallService"
+    response = client.get("/telecom", params={"iri": iri}, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    subjects = {s for s in graph.subjects() if isinstance(s, rdflib.URIRef)}
+    assert rdflib.URIRef(iri) in subjects
+    assert rdflib.URIRef(TEL + "BillCustomer") not in subjects
+    # an IRI of another document, or none served, is not found here
+    assert (
+        client.get("/telecom", params={"iri": "https://example.org/salon#Cut"}).status_code == 404
+    )
+    assert client.get("/telecom", params={"iri": TEL + "Nope"}).status_code == 404
 
 
 def test_other_rdf_formats_and_406(client: TestClient) -> None:

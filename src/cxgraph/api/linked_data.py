@@ -2,14 +2,15 @@
 
 A request path is matched against the path of every entity IRI in the data graphs
 (``https://example.org/telecom#install`` is served at ``/telecom``; with
-``settings.base_url`` only IRIs under that base). Browsers get an HTML page; RDF clients
-get the entities' descriptions (Turtle for ``*/*``); anything else is a 406. Mounted last,
-so every other route wins.
+``settings.base_url`` only IRIs under that base). ``?iri=<entity IRI>`` on that path names
+one entity of the document. Browsers get HTML (``cxgraph.api.entity_page``: the document's
+index, or one entity's page); RDF clients get the descriptions (Turtle for ``*/*``) of the
+document's entities or of the one named; anything else is a 406. Mounted last, so every
+other route wins.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ import pyoxigraph as ox
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from cxgraph.api import entity_page
 from cxgraph.api.protocol import GRAPH_FORMATS, HTML, READ_CORS, negotiate
 from cxgraph.api.state import get_kg
 from cxgraph.config import Settings
@@ -33,9 +35,7 @@ class _EntityIndex:
     documents: dict[str, list[str]]
 
 
-def _document_key(iri: str) -> str:
-    parts = urlsplit(iri)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+_document_key = entity_page.document_key
 
 
 def _index(request: Request, kg: KnowledgeGraph) -> dict[str, list[str]]:
@@ -69,6 +69,11 @@ def mount(app: FastAPI, settings: Settings) -> None:
         kg = get_kg(request)
         key = "/" + path + (f"?{request.url.query}" if request.url.query else "")
         iris = _index(request, kg).get(key)
+        named = request.query_params.get("iri")
+        if not iris and named is not None:  # one entity of the document at /path
+            document = _index(request, kg).get(_document_key(named), [])
+            if urlsplit(named).path == "/" + path and named in document:
+                key, iris = _document_key(named), [named]
         if not iris:
             raise HTTPException(status_code=404, detail=f"nothing is served at /{path}")
         fmt = negotiate(request.headers.get("accept"), _OFFERED)
@@ -82,7 +87,12 @@ def mount(app: FastAPI, settings: Settings) -> None:
             )
         if fmt.same(HTML):
             served = frozenset(i for group in _index(request, kg).values() for i in group)
-            return HTMLResponse(render_page(kg, iris, served), headers={"Vary": "Accept"})
+            page = (
+                entity_page.render_entity(kg, iris[0], served)
+                if len(iris) == 1
+                else entity_page.render_index(kg, key, iris, served)
+            )
+            return HTMLResponse(page, headers={"Vary": "Accept"})
         assert fmt.rdf is not None
         return Response(
             describe(kg, iris, fmt.rdf),
@@ -99,88 +109,3 @@ def describe(kg: KnowledgeGraph, iris: list[str], fmt: ox.RdfFormat) -> bytes:
         result = kg.store.query(text, substitutions={ox.Variable("entity"): ox.NamedNode(iri)})
         triples.update(result)  # type: ignore[arg-type]
     return ox.serialize(sorted(triples, key=str), format=fmt) or b""
-
-
-def _label_of(kg: KnowledgeGraph, iri: str) -> str:
-    for quad in kg.store.ox.quads_for_pattern(
-        ox.NamedNode(iri), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), None
-    ):
-        if isinstance(quad.object, ox.Literal):
-            return quad.object.value
-    return iri
-
-
-def _link(iri: str, label: str | None, served: frozenset[str]) -> str:
-    text = html.escape(label or iri)
-    if iri in served:
-        return (
-            f'<a href="{html.escape(_document_key(iri))}#{html.escape(urlsplit(iri).fragment)}"'
-            f' title="{html.escape(iri)}">{text}</a>'
-        )
-    return f'<span title="{html.escape(iri)}">{text}</span>'
-
-
-def _term(term: object, label: object, served: frozenset[str]) -> str:
-    if isinstance(term, ox.NamedNode):
-        return _link(term.value, label.value if isinstance(label, ox.Literal) else None, served)
-    if isinstance(term, ox.Literal):
-        return html.escape(term.value)
-    return html.escape(str(term))
-
-
-def _solutions(kg: KnowledgeGraph, text: str, entity: ox.NamedNode) -> ox.QuerySolutions:
-    result = kg.store.query(text, substitutions={ox.Variable("entity"): entity})
-    assert isinstance(result, ox.QuerySolutions)
-    return result
-
-
-def render_page(kg: KnowledgeGraph, iris: list[str], served: frozenset[str]) -> str:
-    """An HTML page describing the entities of one document."""
-    sections = []
-    outgoing = saved_query("entity/outgoing").text
-    incoming = saved_query("entity/incoming").text
-    for iri in iris:
-        entity = ox.NamedNode(iri)
-        fragment = urlsplit(iri).fragment
-        rows = []
-        for row in _solutions(kg, outgoing, entity):
-            rows.append(
-                f"<tr><td>{_term(row['p'], row['pLabel'], served)}</td>"
-                f"<td>{_term(row['o'], row['oLabel'], served)}</td></tr>"
-            )
-        back = []
-        for row in _solutions(kg, incoming, entity):
-            back.append(
-                f"<tr><td>{_term(row['s'], row['sLabel'], served)}</td>"
-                f"<td>{_term(row['p'], row['pLabel'], served)}</td></tr>"
-            )
-        gaps = [f for f in kg.findings if f.focus == iri]
-        gap_items = "".join(
-            f'<li class="{f.severity.value}"><strong>{html.escape(f.rule)}</strong> '
-            f"({f.severity.value}): {html.escape(f.message)}</li>"
-            for f in gaps
-        )
-        sections.append(
-            f'<section id="{html.escape(fragment)}"><h2>{html.escape(_label_of(kg, iri))}</h2>'
-            f"<p><code>{html.escape(iri)}</code></p>"
-            + (f"<h3>Gaps</h3><ul>{gap_items}</ul>" if gaps else "<p>No gaps on this entity.</p>")
-            + "<h3>Statements</h3><table><tr><th>property</th><th>value</th></tr>"
-            + "".join(rows)
-            + "</table>"
-            + (
-                "<h3>Referenced by</h3><table><tr><th>entity</th><th>property</th></tr>"
-                + "".join(back)
-                + "</table>"
-                if back
-                else ""
-            )
-            + "</section>"
-        )
-    title = html.escape(_label_of(kg, iris[0]) if len(iris) == 1 else _document_key(iris[0]))
-    return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>{title} · cxgraph</title><link rel=stylesheet href=/assets/cxgraph.css>"
-        f'</head><body><header><a href="/">cxgraph</a></header><main><h1>{title}</h1>'
-        + "".join(sections)
-        + "</main></body></html>"
-    )
