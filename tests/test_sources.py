@@ -8,8 +8,9 @@ import pytest
 
 from cxgraph.errors import InputError
 from cxgraph.pipeline import build_knowledge_graph, open_store
-from cxgraph.sources import Source, SourceFormat, format_for_path
+from cxgraph.sources import Source, SourceFormat, format_for_path, graph_for_source
 
+ONTOLOGY = "urn:cxgraph:graph:ontology"
 GOOD = (
     "@prefix cx: <https://w3id.org/cxgraph#> .\n<https://e.org/p> cx:hasNeed <https://e.org/n> .\n"
 )
@@ -112,3 +113,35 @@ def test_persistent_store_is_reopened(tmp_path: Path) -> None:
     reopened = build_knowledge_graph(None, store_path=tmp_path / "db")
     assert [f.as_json() for f in reopened.findings] == expected
     assert expected
+
+
+def test_reloading_a_source_replaces_its_graph_only_when_the_batch_loads(tmp_path: Path) -> None:
+    first = tmp_path / "first.ttl"
+    first.write_text(GOOD)
+    store = open_store()
+    store.load_sources([Source.from_path(first)])
+    before = sorted(str(q) for q in store.ox)
+    first.write_text(GOOD.replace("/n>", "/n2>"))
+    bad = tmp_path / "bad.nt"
+    bad.write_text("<https://e.org/a> <https://e.org/b> .\n")
+    with pytest.raises(InputError, match=r"bad\.nt:1"):
+        store.load_sources([Source.from_path(first), Source.from_path(bad)])
+    assert sorted(str(q) for q in store.ox) == before
+    store.load_sources([Source.from_path(first)])
+    graph = graph_for_source("first")
+    assert {q.object.value for q in store.ox.quads_for_pattern(None, None, None, graph)} == {
+        "https://e.org/n2"
+    }
+    assert [g.value for g in store.graphs()] == ["urn:cxgraph:graph:data:first", ONTOLOGY]
+
+
+def test_deeply_nested_triple_terms_in_ntriples_are_refused(tmp_path: Path) -> None:
+    term = "<https://e.org/o>"
+    for _ in range(200):
+        term = f"<<( <https://e.org/s> <https://e.org/p> {term} )>>"
+    deep = tmp_path / "deep.nt"
+    deep.write_text(f"<https://e.org/s> <https://e.org/p> {term} .\n")
+    store = open_store()
+    with pytest.raises(InputError, match="nests deeper"):
+        store.load_sources([Source.from_path(deep)])
+    assert [g.value for g in store.graphs()] == [ONTOLOGY]

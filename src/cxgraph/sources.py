@@ -1,7 +1,7 @@
 """Model files: format detection and safe parsing, the first step of the data flow.
 
-A source is parsed completely into a scratch store before anything touches the store of
-record, so a batch with a bad file changes nothing. Nothing is fetched while parsing:
+The store of record has pyoxigraph parse each source straight into it, in one transaction
+(``Store.load_sources`` keeps a batch all-or-nothing). Nothing is fetched while parsing:
 pyoxigraph resolves no remote JSON-LD context, and RDF/XML with DOCTYPE or ENTITY
 declarations is refused outright (entity expansion is a denial-of-service vector). So is a
 document nesting deeper than ``MAX_NESTING`` (collections, blank nodes, triple terms, JSON
@@ -188,17 +188,7 @@ def parse_into(store: ox.Store, source: Source, graph: ox.NamedNode | None = Non
     graph); a dataset's named graphs keep their names. Raises InputError with file, line
     and column on any syntax error, refused construct or reserved graph name."""
     target = graph or graph_for_source(Path(source.name).stem)
-    if source.format is SourceFormat.RDFXML and _DTD.search(source.content):
-        raise InputError(
-            "RDF/XML with DOCTYPE or ENTITY declarations is refused (entity expansion)",
-            file=source.name,
-        )
-    if nesting_depth(source.content, source.format) > MAX_NESTING:
-        raise InputError(
-            f"the document nests deeper than {MAX_NESTING} levels (collections, blank "
-            "nodes, triple terms, JSON objects or XML elements); flatten it",
-            file=source.name,
-        )
+    check_source(source)
     before = set(store.named_graphs())
     try:
         store.load(
@@ -243,11 +233,49 @@ def _name_blank_graphs(store: ox.Store, graphs: list[ox.BlankNode], target: ox.N
         store.extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in quads)
 
 
+def check_source(source: Source) -> None:
+    """Refuse what must not reach a parser: RDF/XML with DOCTYPE or ENTITY declarations and
+    documents nesting deeper than ``MAX_NESTING``. Raises InputError naming the file."""
+    if source.format is SourceFormat.RDFXML and _DTD.search(source.content):
+        raise InputError(
+            "RDF/XML with DOCTYPE or ENTITY declarations is refused (entity expansion)",
+            file=source.name,
+        )
+    if nesting_depth(source.content, source.format) > MAX_NESTING:
+        raise InputError(
+            f"the document nests deeper than {MAX_NESTING} levels (collections, blank "
+            "nodes, triple terms, JSON objects or XML elements); flatten it",
+            file=source.name,
+        )
+
+
+def load_triples(store: ox.Store, source: Source, graph: ox.NamedNode) -> None:
+    """Parse a triple-format source (not TriG or N-Quads) straight into ``graph`` of
+    ``store``, in one transaction: on a syntax error nothing is written. Raises InputError
+    with file, line and column, or for a construct :func:`check_source` refuses."""
+    if source.format.is_dataset:
+        raise ValueError(f"{source.name}: a dataset has graphs of its own; use parse_into")
+    check_source(source)
+    try:
+        store.load(
+            source.content, source.format.rdf_format, base_iri=source.base_iri, to_graph=graph
+        )
+    except SyntaxError as err:
+        raise _input_error(err, source) from None
+    except ValueError as err:
+        raise InputError(f"invalid RDF: {err}", file=source.name) from None
+    except MemoryError as err:  # pyoxigraph: a term over its 16 MiB token buffer
+        raise InputError(f"too large to parse: {err}", file=source.name) from None
+
+
 def nesting_depth(content: bytes, fmt: SourceFormat) -> int:
     """How deep a document's structure nests: brackets (``[ ( {`` and ``<< >>``) outside
     strings, IRIs and comments in the Turtle family, objects and arrays in JSON-LD,
     elements in RDF/XML. Linear time. A document the parser would reject anyway may be
-    counted loosely."""
+    counted loosely. N-Triples and N-Quads nest only in triple terms (``<<``): without
+    one they are not scanned at all."""
+    if fmt in (SourceFormat.NTRIPLES, SourceFormat.NQUADS) and b"<<" not in content:
+        return 0
     if fmt is SourceFormat.RDFXML:
         return _element_depth(_XML_OPAQUE.sub(b"", content))
     if fmt is SourceFormat.JSONLD:

@@ -3,7 +3,8 @@
 Ontology, data (one graph per source), inferred and gaps graphs live side by side;
 queries see their union as the default graph. The store is in memory by default and on
 disk when given a directory, where it persists between runs. Loading is all-or-nothing:
-sources are parsed into a scratch store first and only copied in when every one parsed.
+pyoxigraph parses each source straight into the store in one transaction, and a batch that
+fails part-way drops every graph it created (see :meth:`Store.load_sources`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from cxgraph.namespaces import (
     ONTOLOGY_GRAPH,
     is_data_graph,
 )
-from cxgraph.sources import Source, SourceFormat, graph_for_source, parse_into
+from cxgraph.sources import Source, SourceFormat, graph_for_source, load_triples, parse_into
 
 _SCRATCH_PREFIX = "urn:cxgraph:graph:reasoning:"
+_LOADING_PREFIX = _SCRATCH_PREFIX + "loading-"
 _ONTOLOGY_SOURCE = oxi.NamedNode("urn:cxgraph:ontology-source")
 _SHA256 = oxi.NamedNode("urn:cxgraph:sha256")
 
@@ -53,21 +55,51 @@ class Store:
     # -- writing -----------------------------------------------------------------------
 
     def load_sources(self, sources: Sequence[Source]) -> dict[str, int]:
-        """Parse every source, then replace each source's graphs in one step.
+        """Load every source, replacing each source's graphs; all or nothing.
 
-        Returns the number of quads per source name. Raises InputError (store unchanged)
-        if any source fails to parse."""
-        staging = oxi.Store()
+        A triple format (Turtle, N-Triples, JSON-LD, RDF/XML) is parsed by pyoxigraph
+        straight into the store, one transaction per source, no quad passing through
+        Python: into the source's data graph when the store does not hold it yet, else
+        into a scratch graph that replaces it (``MOVE``) once every source has loaded. A
+        dataset (TriG, N-Quads) is parsed into a staging store, its graph names checked,
+        then copied in as N-Quads. If any source fails, every graph the batch created is
+        dropped, so the store is as it was. Returns the number of quads per source name."""
         counts: dict[str, int] = {}
-        for source in sources:
-            before = len(staging)
-            parse_into(staging, source)
-            counts[source.name] = len(staging) - before
+        created: list[oxi.NamedNode] = []
+        moves: list[tuple[oxi.NamedNode, oxi.NamedNode]] = []
+        datasets: list[oxi.Store] = []
         with self.lock:
-            for graph in staging.named_graphs():
-                if self._ox.contains_named_graph(graph):
-                    self._ox.remove_graph(graph)
-            self._ox.extend(staging)
+            db = self._ox
+            try:
+                for n, source in enumerate(sources):
+                    if source.format.is_dataset:
+                        staging = oxi.Store()
+                        parse_into(staging, source)
+                        counts[source.name] = len(staging)
+                        datasets.append(staging)
+                        continue
+                    target = graph_for_source(Path(source.name).stem)
+                    taken = db.contains_named_graph(target) or target in created
+                    graph = oxi.NamedNode(f"{_LOADING_PREFIX}{n}") if taken else target
+                    created.append(graph)
+                    before = len(db)
+                    load_triples(db, source, graph)
+                    counts[source.name] = len(db) - before
+                    if taken:
+                        moves.append((graph, target))
+            except BaseException:
+                for graph in created:
+                    if db.contains_named_graph(graph):
+                        db.remove_graph(graph)
+                raise
+            for scratch, target in moves:
+                # both names are IRIs cxgraph made (graph_for_source keeps [A-Za-z0-9._-])
+                db.update(f"MOVE GRAPH {scratch} TO GRAPH {target}")
+            for staging in datasets:
+                for named in staging.named_graphs():
+                    if db.contains_named_graph(named):
+                        db.remove_graph(named)
+                db.load(staging.dump(format=oxi.RdfFormat.N_QUADS), oxi.RdfFormat.N_QUADS)
         return counts
 
     def load_ontology(self, source: Source) -> int:
