@@ -375,3 +375,19 @@ def test_gaps_writes_any_format_to_a_file(tmp_path: Path) -> None:
     table = tmp_path / "gaps.txt"
     run("gaps", "--data", TRIGGER, "-o", str(table))
     assert "ex:fastInstall" in table.read_text()
+
+
+def test_validate_and_check_show_compact_names(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix cx: <https://w3id.org/cxgraph#> .\n@prefix ex: <https://e.org/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'ex:x a cx:Experience ; rdfs:label "Checkout" ; cx:score 11.0 ; cx:occursAt ex:m .\n'
+        'ex:m a cx:MomentOfTruth ; rdfs:label "Pay" .\n'
+    )
+    code, out, _ = run("validate", "--data", str(bad))
+    assert code == 1 and "ex:x" in out and "cx:score" in out and "https://e.org" not in out
+    typo = tmp_path / "typo.ttl"
+    typo.write_text("<https://e.org/p> <https://w3id.org/cxgraph#hasNeeed> <https://e.org/n> .\n")
+    code, out, _ = run("check", "--data", str(typo))
+    assert code == 1 and "cx:hasNeeed" in out

@@ -22,7 +22,7 @@ from cxgraph.errors import CxGraphError, InputError, QueryError
 from cxgraph.gaps import Severity, select_rules
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
-from cxgraph.prefixes import model_prefixes
+from cxgraph.prefixes import compact, model_prefixes
 from cxgraph.queries import saved_query
 from cxgraph.reasoning import ReasoningProfile
 from cxgraph.reports import (
@@ -429,8 +429,9 @@ def check(
         violations = run_checks(kg.store)
     except CxGraphError as error:
         raise _fail(error) from None
+    prefixes = _prefixes(data, store)
     for v in violations:
-        print(f"{v.check}: {v.term}: {v.message}")
+        print(f"{v.check}: {compact(v.term, prefixes)}: {v.message}")
     print(f"{len(violations)} violations")
     if violations:
         raise typer.Exit(1)
