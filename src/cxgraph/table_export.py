@@ -42,7 +42,7 @@ from cxgraph.tables import Cell
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_EXACT_DECIMAL = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,6})?$")
+_EXACT_DECIMAL = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{0,5}[1-9])?$")  # 126.0 reads back 126
 
 
 @dataclass

@@ -197,6 +197,8 @@ def read_workbook(path: Path) -> list[Table]:
     tables = []
     try:
         for name in book.sheetnames:
+            if name == README_SHEET:
+                continue  # written for people; nothing in it is imported
             ws = book[name]
             if not hasattr(ws, "iter_rows"):
                 raise InputError(f"sheet {name!r} is a chart, not a table", file=path)
