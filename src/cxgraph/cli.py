@@ -142,7 +142,7 @@ def gaps(
         list[Severity] | None, typer.Option("--severity", "-s", help="Only these severities.")
     ] = None,
     rule: Annotated[
-        list[str] | None, typer.Option("--rule", "-r", help="Only these rules.")
+        list[str] | None, typer.Option("--rule", "-r", metavar="ID", help="Only these rules.")
     ] = None,
     output_format: Annotated[
         GapFormat,
@@ -241,7 +241,7 @@ def validate(
     store: StoreOption = None,
     input_format: FormatOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON report.")] = False,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    output_format: Annotated[str, typer.Option("--format", "-f", metavar="[table|json]")] = "table",
     quiet: QuietOption = False,
 ) -> None:
     """Check the model against the SHACL shapes; exit 1 on violations."""
