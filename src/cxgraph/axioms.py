@@ -132,13 +132,12 @@ class AxiomCompiler:
     # -- compiling ---------------------------------------------------------------------
 
     def compile(self) -> list[Rule]:
-        supers = _closure(self._nodes(RDFS + "subClassOf"), self._nodes(OWL + "equivalentClass"))
         super_props = _closure(
             self._nodes(RDFS + "subPropertyOf"), self._nodes(OWL + "equivalentProperty")
         )
-        self._supers = supers
+        self._supers = self._class_hierarchy(super_props)
         rules: list[Rule] = []
-        rules += _class_rules(supers)
+        rules += _class_rules(self._supers)
         rules += _property_rules(super_props)
         rules += self._domain_range_rules()
         rules += self._characteristic_rules()
@@ -151,6 +150,62 @@ class AxiomCompiler:
         if self._equality or self._pairs(OWL + "sameAs"):
             rules += _equality_rules()
         return rules
+
+    def _class_hierarchy(self, super_props: dict[Node, list[Node]]) -> dict[Node, list[Node]]:
+        """Every class node's superclasses, closed once: the asserted subclass and
+        equivalence axioms, an intersection below each member and a union above each
+        (scm-int, scm-uni), and the subsumptions between restrictions that OWL 2 RL's
+        schema rules give (scm-svf1/2, scm-avf1/2, scm-hv), to a fixpoint."""
+        pairs = set(self._nodes(RDFS + "subClassOf"))
+        equivalents = self._nodes(OWL + "equivalentClass")
+        for expr, head in self._nodes(OWL + "intersectionOf"):
+            pairs.update((expr, m) for m in self._list(head) or [])
+        for expr, head in self._nodes(OWL + "unionOf"):
+            pairs.update((m, expr) for m in self._list(head) or [])
+        restrictions = self._restrictions()
+
+        def below(a: Node, b: Node, closed: dict[Node, list[Node]]) -> bool:
+            return a == b or b == THING or b in closed.get(a, ())
+
+        while True:
+            closed = _closure(pairs, equivalents)
+            found = set()
+            for r1, (kind1, p1, f1) in restrictions.items():
+                for r2, (kind2, p2, f2) in restrictions.items():
+                    if r1 == r2 or kind1 != kind2 or p1[1] != p2[1]:
+                        continue
+                    sub_prop = p1[0] == p2[0] or p2[0] in super_props.get(p1[0], ())
+                    if (
+                        kind1 == "svf"
+                        and (
+                            (p1 == p2 and below(f1, f2, closed))  # type: ignore[arg-type]
+                            or (f1 == f2 and sub_prop)
+                        )
+                    ) or (kind1 == "avf" and p1 == p2 and below(f1, f2, closed)):  # type: ignore[arg-type]
+                        found.add((r1, r2))
+                    elif kind1 == "avf" and f1 == f2 and sub_prop:
+                        found.add((r2, r1))
+                    elif kind1 == "hv" and f1 == f2 and sub_prop:
+                        found.add((r1, r2))
+            if found <= pairs:
+                return closed
+            pairs |= found
+
+    def _restrictions(
+        self,
+    ) -> dict[Node, tuple[str, tuple[ox.NamedNode, bool], Node | ox.Literal]]:
+        """Restriction → (svf | avf | hv, property expression, filler or value)."""
+        kinds = {"someValuesFrom": "svf", "allValuesFrom": "avf", "hasValue": "hv"}
+        found: dict[Node, tuple[str, tuple[ox.NamedNode, bool], Node | ox.Literal]] = {}
+        for r, prop_node in self._nodes(OWL + "onProperty"):
+            prop = self._property(prop_node)
+            if prop is None:
+                continue
+            for local, kind in kinds.items():
+                for q in self._store.quads_for_pattern(r, ox.NamedNode(OWL + local), None):
+                    if q.graph_name in self._graphs:
+                        found[r] = (kind, prop, q.object)  # type: ignore[assignment]
+        return found
 
     def _types(self, variable: ox.Variable, cls: Node) -> tuple[Atom, ...]:
         """``variable`` is a ``cls`` and each of its superclasses."""
@@ -216,17 +271,11 @@ class AxiomCompiler:
         rules: list[Rule] = []
         for expr, members_head in self._nodes(OWL + "intersectionOf"):
             members = self._list(members_head)
-            if not members:
-                continue
-            body = tuple(Atom(X, TYPE, m) for m in members)
-            rules.append(Rule(f"cls-int1 {_show(expr)}", body, self._types(X, expr)))
-            head = tuple(a for m in members for a in self._types(X, m))
-            rules.append(Rule(f"cls-int2 {_show(expr)}", (Atom(X, TYPE, expr),), head))
-        for expr, members_head in self._nodes(OWL + "unionOf"):
-            for m in self._list(members_head) or []:
-                rules.append(
-                    Rule(f"cls-uni {_show(expr)}", (Atom(X, TYPE, m),), self._types(X, expr))
-                )
+            if members:  # cls-int2 is in the hierarchy: an intersection is below each member
+                body = tuple(Atom(X, TYPE, m) for m in members)
+                rules.append(Rule(f"cls-int1 {_show(expr)}", body, self._types(X, expr)))
+        for expr, _ in self._nodes(OWL + "unionOf"):
+            # cls-uni is in the hierarchy: each member is below the union
             if isinstance(expr, ox.BlankNode):
                 self._note_superclass_use(expr, "a union")
         for expr, members_head in self._nodes(OWL + "oneOf"):

@@ -41,7 +41,15 @@ from cxgraph.reasoning import (
     graph_keys,
     infer,
 )
-from cxgraph.rules import Atom, Keys, Rule, key_of, render_construct
+from cxgraph.rules import (
+    Atom,
+    Keys,
+    Rule,
+    bindings,
+    key_of,
+    render_construct,
+    restore_blanks,
+)
 from cxgraph.store import Store
 
 _REMOVED = ox.NamedNode(GRAPH_PREFIX + "reasoning:removed")
@@ -233,7 +241,7 @@ def _overdelete(
                     named_graphs=[DELTA],
                     substitutions=rule.bindings(),  # type: ignore[arg-type]
                 )
-                for t in result:  # type: ignore[union-attr]
+                for t in map(restore_blanks, result):  # type: ignore[arg-type]
                     if t not in overdeleted and t not in found and _in(db, t, INFERRED_GRAPH):
                         found.add(t)
         db.remove_graph(DELTA)
@@ -266,16 +274,16 @@ def _rederive(
                 if not head.matches(keys):
                     continue
                 text = (
-                    f"CONSTRUCT {{ {head.sparql()} }} WHERE {{ GRAPH {candidate} "
+                    f"CONSTRUCT {{ {head.sparql(template=True)} }} WHERE {{ GRAPH {candidate} "
                     f"{{ {head.sparql()} }} {body} }}"
                 )
                 result = db.query(
                     text,
                     default_graph=sources,  # type: ignore[arg-type]
                     named_graphs=[candidate],
-                    substitutions=rule.bindings(),  # type: ignore[arg-type]
+                    substitutions=bindings((head, *rule.body)),  # type: ignore[arg-type]
                 )
-                for t in result:  # type: ignore[union-attr]
+                for t in map(restore_blanks, result):  # type: ignore[arg-type]
                     holders = db.quads_for_pattern(t.subject, t.predicate, t.object)
                     if not any(q.graph_name in known for q in holders):
                         rederived.add(t)

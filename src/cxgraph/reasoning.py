@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from cxgraph.axioms import AxiomCompiler
 from cxgraph.diagnostics import Diagnostic
 from cxgraph.namespaces import GRAPH_PREFIX, INFERRED_GRAPH
-from cxgraph.rules import Keys, Rule, key_of, render_construct
+from cxgraph.rules import Keys, Rule, key_of, render_construct, restore_blanks
 from cxgraph.store import Store
 
 DELTA = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta")
@@ -155,7 +155,8 @@ class FixpointEngine:
                 named_graphs=[DELTA] if variant is not None else [],
                 substitutions=rule.bindings(),  # type: ignore[arg-type]
             )
-            for triple in triples:  # type: ignore[union-attr]
+            for derived in triples:  # type: ignore[union-attr]
+                triple = restore_blanks(derived)
                 if triple in seen:
                     continue
                 seen.add(triple)

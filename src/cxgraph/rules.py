@@ -33,8 +33,28 @@ def blank_variable(node: ox.BlankNode) -> ox.Variable:
     return ox.Variable("b_" + hashlib.sha1(node.value.encode()).hexdigest()[:16])
 
 
-def render_term(term: Term) -> str:
-    return str(blank_variable(term)) if isinstance(term, ox.BlankNode) else str(term)
+_PLACEHOLDER = "urn:cxgraph:blank:"
+
+
+def render_term(term: Term, *, template: bool = False) -> str:
+    """A term in SPARQL text. A stored blank node is a variable in a pattern (bound when the
+    query runs) and a placeholder IRI in a CONSTRUCT template, turned back into the blank
+    node by :func:`restore_blanks` (a template variable must also occur in the pattern)."""
+    if isinstance(term, ox.BlankNode):
+        return f"<{_PLACEHOLDER}{term.value}>" if template else str(blank_variable(term))
+    return str(term)
+
+
+def restore_blanks(triple: ox.Triple) -> ox.Triple:
+    """Undo the placeholder IRIs a CONSTRUCT template wrote for stored blank nodes."""
+    s, o = triple.subject, triple.object
+    if isinstance(s, ox.NamedNode) and s.value.startswith(_PLACEHOLDER):
+        s = ox.BlankNode(s.value[len(_PLACEHOLDER) :])
+    elif not (isinstance(o, ox.NamedNode) and o.value.startswith(_PLACEHOLDER)):
+        return triple
+    if isinstance(o, ox.NamedNode) and o.value.startswith(_PLACEHOLDER):
+        o = ox.BlankNode(o.value[len(_PLACEHOLDER) :])
+    return ox.Triple(s, triple.predicate, o)
 
 
 @dataclass(frozen=True)
@@ -59,8 +79,9 @@ class Atom:
         """Whether a delta with these keys can hold a triple this atom matches."""
         return bool(keys) if self.key == ANY else self.key in keys
 
-    def sparql(self) -> str:
-        return f"{render_term(self.s)} {render_term(self.p)} {render_term(self.o)} ."
+    def sparql(self, *, template: bool = False) -> str:
+        s, p, o = (render_term(t, template=template) for t in (self.s, self.p, self.o))
+        return f"{s} {p} {o} ."
 
     def blanks(self) -> list[ox.BlankNode]:
         return [t for t in (self.s, self.o) if isinstance(t, ox.BlankNode)]
@@ -78,18 +99,21 @@ class Rule:
     )
 
     def __post_init__(self) -> None:
-        for atom in (*self.body, *self.head):
-            for node in atom.blanks():
-                self._bindings[blank_variable(node)] = node
+        self._bindings.update(bindings(self.body))
 
     def bindings(self) -> dict[ox.Variable, Constant]:
-        """Substitutions binding the rendered variables of the rule's blank nodes."""
+        """Substitutions binding the variables the body's blank nodes are rendered as."""
         return self._bindings
 
     def head_subjects(self) -> list[ox.Variable]:
         return sorted(
             {a.s for a in self.head if isinstance(a.s, ox.Variable)}, key=lambda v: v.value
         )
+
+
+def bindings(atoms: tuple[Atom, ...]) -> dict[ox.Variable, Constant]:
+    """Substitutions for the stored blank nodes in these pattern atoms."""
+    return {blank_variable(node): node for atom in atoms for node in atom.blanks()}
 
 
 def key_of(triple: ox.Triple) -> list[Key]:
@@ -115,5 +139,5 @@ def where(rule: Rule, variant: int | None, delta: ox.NamedNode) -> str:
 
 def render_construct(rule: Rule, variant: int | None, delta: ox.NamedNode) -> str:
     """The rule as a SPARQL CONSTRUCT of its head (run it with ``rule.bindings()``)."""
-    head = " ".join(a.sparql() for a in rule.head)
+    head = " ".join(a.sparql(template=True) for a in rule.head)
     return f"CONSTRUCT {{ {head} }} {where(rule, variant, delta)}"
