@@ -398,12 +398,14 @@ def test_a_zip_bomb_is_refused_from_the_zip_directory(
 
     monkeypatch.setattr("cxgraph.workbook.openpyxl.load_workbook", never)
     bomb = tmp_path / "bomb.xlsx"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("xl/worksheets/sheet1.xml", "w") as part:
-            for _ in range(8):
-                part.write(b"\0" * 2**20)
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w") as part,
+    ):
+        for _ in range(8):
+            part.write(b"\0" * 2**20)
     assert bomb.stat().st_size < 64 * 1024
-    with pytest.raises(InputError, match="would unpack to 8,388,608 bytes.*zip bomb"):
+    with pytest.raises(InputError, match=r"would unpack to 8,388,608 bytes.*zip bomb"):
         import_file(bomb)
 
 
