@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import textwrap
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -300,11 +300,6 @@ def diagram_format(name: str | None, output_suffix: str | None) -> DiagramFormat
         raise InputError(f"unknown diagram format {name!r}; choose svg, png or dot") from None
 
 
-def layers_of(nodes: Iterable[ChainNode]) -> list[str]:
-    """The layer names the nodes fall in, in chain order."""
-    return [LAYERS[i][1] for i in sorted({n.layer for n in nodes})]
-
-
 __all__ = [
     "LAYERS",
     "Chain",
@@ -316,7 +311,6 @@ __all__ = [
     "diagram_format",
     "expand_focus",
     "graphviz_available",
-    "layers_of",
     "read_chain",
     "render_diagram",
 ]
