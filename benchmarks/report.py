@@ -13,10 +13,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-CX_STAGES = ("load", "validate", "reason", "gaps", "lookup", "cold")
+CX_STAGES = ("load", "validate", "reason", "gaps", "lookup", "cold", "bare", "rdflib", "cli")
 TARGETS_1M = {"load": 8.0, "reason": 30.0, "gaps": 2.0, "cold": 45.0}
 TARGET_P50_MS = 1.0
 TARGET_SPEEDUP_100K = 50.0
+TARGET_CLI_OVER_BARE = 3.0
+TARGET_CLI_OVER_RDFLIB_100K = 0.4
+TARGET_DENSE_1M_SECONDS = 20.0
+TARGET_DENSE_1M_RSS_MB = 2048.0
+TARGET_GROWTH = 11.0
 PACKAGES = ("cxgraph", "pyoxigraph", "rdflib", "owlrl", "pyshacl")
 
 
@@ -97,8 +102,10 @@ def _version(package: str) -> str:
 
 
 def targets(sizes: dict[str, Any]) -> list[dict[str, Any]]:
-    """The issue's targets against the largest size measured (and 100k for the ratio)."""
-    checks: list[dict[str, Any]] = []
+    """The issue's targets against the largest size measured (and 100k for the ratio),
+    issue 11's cold-CLI targets for every profile; the older ones on the sparse profile."""
+    checks: list[dict[str, Any]] = floor_checks(sizes)
+    sizes = {k: v for k, v in sizes.items() if v.get("profile", "sparse") == "sparse"}
     million = [s for s in sizes.values() if s["triples"] >= 900_000]
     if million:
         cx = million[0]["cxgraph"]
@@ -133,6 +140,88 @@ def targets(sizes: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return checks
+
+
+def floor_checks(sizes: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 11's targets: the cold CLI against the bare parse and rdflib, per size."""
+    checks: list[dict[str, Any]] = []
+
+    def ratio(s: dict[str, Any], floor: str) -> float | None:
+        cli, base = s["cxgraph"].get("cli", {}), s["cxgraph"].get(floor, {})
+        if cli.get("status") == "ok" and base.get("status") == "ok" and base.get("seconds"):
+            return round(cli["seconds"] / base["seconds"], 2)
+        return None
+
+    for label, s in sizes.items():
+        big = s["triples"] >= 900_000
+        if not (big or 90_000 <= s["triples"] <= 110_000):
+            continue
+        got = ratio(s, "bare")
+        checks.append(
+            {
+                "target": f"cold CLI at {label} <= {TARGET_CLI_OVER_BARE:g}x bare parse",
+                "measured": got,
+                "met": got is not None and got <= TARGET_CLI_OVER_BARE,
+            }
+        )
+        if not big:
+            got = ratio(s, "rdflib")
+            checks.append(
+                {
+                    "target": f"cold CLI at {label} <= "
+                    f"{TARGET_CLI_OVER_RDFLIB_100K:g}x rdflib parse",
+                    "measured": got,
+                    "met": got is not None and got <= TARGET_CLI_OVER_RDFLIB_100K,
+                }
+            )
+        if big and s.get("profile") == "dense":
+            cli = s["cxgraph"].get("cli", {})
+            for key, limit, unit in (
+                ("seconds", TARGET_DENSE_1M_SECONDS, "s"),
+                ("peak_rss_mb", TARGET_DENSE_1M_RSS_MB, "MB"),
+            ):
+                got = cli.get(key)
+                checks.append(
+                    {
+                        "target": f"cold CLI at {label} {key} <= {limit:g} {unit}",
+                        "measured": got,
+                        "met": got is not None and cli.get("status") == "ok" and got <= limit,
+                    }
+                )
+        checks.append(
+            {
+                "target": f"findings at {label} exact against the manifest",
+                "measured": s["cxgraph"].get("cli", {}).get("manifest"),
+                "met": s["cxgraph"].get("cli", {}).get("manifest") == "ok",
+            }
+        )
+    return checks
+
+
+def floor_table(sizes: dict[str, Any]) -> str:
+    """Cold ``cxgraph gaps`` against the bare pyoxigraph parse and rdflib parse, per size."""
+    lines = [
+        "| size | profile | file | triples | findings | bare parse s | rdflib parse s | "
+        "cold CLI s | CLI peak MB | CLI / bare | CLI / rdflib | load / reason / gaps s |",
+        "|" + "---|" * 12,
+    ]
+    for label, s in sizes.items():
+        cx = s["cxgraph"]
+        bare, rdf, cli = (cx.get(k, {}) for k in ("bare", "rdflib", "cli"))
+
+        def over(base: dict[str, Any], cli: dict[str, Any] = cli) -> str:
+            if cli.get("seconds") and base.get("seconds") and base.get("status") == "ok":
+                return f"{cli['seconds'] / base['seconds']:.2f}x"
+            return "-"
+
+        stages = " / ".join(_cell(cx.get(k, {}), digits=2) for k in ("load", "reason", "gaps"))
+        lines.append(
+            f"| {label} | {s.get('profile', 'sparse')} | {s.get('file', 'model.ttl')} | "
+            f"{s['triples']:,} | {cli.get('findings', s.get('planted', '-'))} | {_cell(bare)} | "
+            f"{_cell(rdf)} | {_cell(cli)} | {_cell(cli, 'peak_rss_mb', 0)} | {over(bare)} | "
+            f"{over(rdf)} | {stages} |"
+        )
+    return "\n".join(lines)
 
 
 def _cell(stage: dict[str, Any], key: str = "seconds", digits: int = 3) -> str:

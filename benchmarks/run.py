@@ -8,7 +8,13 @@ medians over the repeats. It checks the gap report against the manifest at every
 prints a table, and merges the figures into a JSON file (default
 ``benchmarks/out/results.json``).
 
+Two generator profiles (``--profiles``): ``sparse`` (about 1 finding per 1,000 triples,
+measured on ``model.ttl``) and ``dense`` (about 60 per 1,000, on ``model.nt``); a dense
+size is reported as ``<size>-dense``. Every size also measures the floors of the same file
+(bare pyoxigraph parse, rdflib parse, cold ``cxgraph gaps`` CLI) for the ratio table.
+
     python benchmarks/run.py --sizes 10k,100k --repeat 3
+    python benchmarks/run.py --sizes 100k,1M --profiles dense --no-baseline --validate-max 0
     python benchmarks/run.py --smoke          # 10k, once, no baseline; exit 1 on mismatch
 
 The scripts in ``benchmarks/`` import each other by module name: run them as files.
@@ -27,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from report import CX_STAGES, code_digest, machine, ratios, table, targets
+from report import CX_STAGES, code_digest, floor_table, machine, ratios, table, targets
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -42,15 +48,26 @@ def parse_size(text: str) -> int:
     return int(float(number) * scale)
 
 
-def ensure_model(label: str, triples: int, seed: int, out: Path, regenerate: bool) -> Path:
+def size_key(label: str, profile: str) -> str:
+    return label if profile == "sparse" else f"{label}-{profile}"
+
+
+def ensure_model(
+    label: str, triples: int, seed: int, out: Path, regenerate: bool, profile: str = "sparse"
+) -> Path:
     """The folder of a generated model of this size, generating it if needed."""
-    folder = out / label
+    folder = out / size_key(label, profile)
     stats = folder / "stats.json"
-    if not regenerate and stats.exists() and (folder / "model.ttl").exists():
+    if not regenerate and stats.exists() and (folder / "model.nt").exists():
         known = json.loads(stats.read_text())
-        if known.get("seed") == seed and known.get("requested_triples") == triples:
+        if (
+            known.get("seed") == seed
+            and known.get("requested_triples") == triples
+            and known.get("profile", "sparse") == profile
+        ):
             return folder
     args = ["--triples", str(triples), "--out", str(folder), "--seed", str(seed)]
+    args += ["--profile", profile]
     subprocess.run([sys.executable, str(BENCH / "generate.py"), *args], cwd=ROOT, check=True)
     return folder
 
@@ -113,12 +130,17 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return summary
 
 
-def run_size(label: str, triples: int, cfg: argparse.Namespace) -> dict[str, Any]:
-    folder = ensure_model(label, triples, cfg.seed, cfg.out, cfg.regenerate)
+def run_size(
+    label: str, triples: int, cfg: argparse.Namespace, profile: str = "sparse"
+) -> dict[str, Any]:
+    folder = ensure_model(label, triples, cfg.seed, cfg.out, cfg.regenerate, profile)
     stats = json.loads((folder / "stats.json").read_text())
-    paths = ["--model", str(folder / "model.ttl"), "--manifest", str(folder / "manifest.json")]
+    model = folder / f"model.{cfg.format or ('ttl' if profile == 'sparse' else 'nt')}"
+    paths = ["--model", str(model), "--manifest", str(folder / "manifest.json")]
     size: dict[str, Any] = {
-        "label": label,
+        "label": size_key(label, profile),
+        "profile": profile,
+        "file": model.name,
         "triples": stats["triples"],
         "planted": stats["findings"],
         "load_before": os.getloadavg(),
@@ -178,8 +200,8 @@ def run(cfg: argparse.Namespace) -> dict[str, Any]:
     if cfg.json and cfg.json.exists() and not cfg.fresh:
         results = json.loads(cfg.json.read_text())
     results["machine"] = machine()
-    for label in cfg.sizes:
-        figures = run_size(label, parse_size(label), cfg)
+    for label, profile in [(s, p) for p in cfg.profiles for s in cfg.sizes]:
+        figures = run_size(label, parse_size(label), cfg, profile)
         figures["config"] = {
             "repeat": cfg.repeat,
             "baseline_repeat": cfg.baseline_repeat or cfg.repeat,
@@ -187,8 +209,11 @@ def run(cfg: argparse.Namespace) -> dict[str, Any]:
             "seed": cfg.seed,
         }
         figures["measured_at"] = time.strftime("%Y-%m-%d %H:%M:%S")
-        results["sizes"][label] = figures
-        order = sorted(results["sizes"].items(), key=lambda kv: kv[1]["triples"])
+        results["sizes"][figures["label"]] = figures
+        order = sorted(
+            results["sizes"].items(),
+            key=lambda kv: (kv[1].get("profile", "sparse"), kv[1]["triples"]),
+        )
         results["sizes"] = dict(order)
         results["targets"] = targets(results["sizes"])
         if cfg.json:
@@ -207,6 +232,10 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--validate-max", type=int, default=300_000, help="skip SHACL above this")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per stage")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--profiles", default="sparse,dense", help="generator profiles, e.g. dense")
+    p.add_argument(
+        "--format", choices=("ttl", "nt"), help="model file (default: ttl sparse, nt dense)"
+    )
     p.add_argument("--out", type=Path, default=OUT, help="folder for generated models")
     p.add_argument("--json", type=Path, help=f"results file (default {OUT / 'results.json'})")
     p.add_argument("--fresh", action="store_true", help="do not merge into an existing JSON")
@@ -223,6 +252,9 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     else:
         cfg.sizes, cfg.json = cfg.sizes or "10k,100k", cfg.json or OUT / "results.json"
     cfg.sizes = [s.strip() for s in cfg.sizes.split(",") if s.strip()]
+    cfg.profiles = [s.strip() for s in cfg.profiles.split(",") if s.strip()]
+    if cfg.smoke:
+        cfg.profiles = cfg.profiles if "--profiles" in (argv or sys.argv) else ["sparse"]
     for size in cfg.sizes:
         parse_size(size)
     return cfg
@@ -231,9 +263,11 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     cfg = options(argv)
     results = run(cfg)
-    print(table({k: v for k, v in results["sizes"].items() if k in cfg.sizes}))
+    keys = [size_key(s, p) for p in cfg.profiles for s in cfg.sizes]
+    print(table({k: v for k, v in results["sizes"].items() if k in keys}))
+    print(floor_table({k: v for k, v in results["sizes"].items() if k in keys}))
     ok = True
-    for label in cfg.sizes:
+    for label in keys:
         figures = results["sizes"][label]
         broken = [s for s, m in figures["cxgraph"].items() if m["status"] not in ("ok", "skipped")]
         print(
