@@ -161,16 +161,21 @@ def read_archimate(
             triples.extend(provenance_triples(node, source, element.identifier))
         count = len(element.node.findall(f"{{{NS}}}properties/{{{NS}}}property"))
         if count:
-            notes.append(f"element {_describe(element)}: {count} properties not imported")
+            noun = "property" if count == 1 else "properties"
+            notes.append(f"element {_describe(element)}: {count} {noun} not imported")
     for identifier, kind, src, tgt in relations:
         a, b = elements[src], elements[tgt]
         mapping = None
         if a.cls is not None and b.cls is not None:
             mapping = RELATIONS.get((kind, _ROLES[a.cls], _ROLES[b.cls]))
         if mapping is None:
-            notes.append(
-                f"relationship {kind} {identifier} from {_describe(a)} to {_describe(b)}: "
+            why = (
                 "no cxgraph property for this pair"
+                if a.cls is not None and b.cls is not None
+                else "an end of it is not imported"
+            )
+            notes.append(
+                f"relationship {kind} {identifier} from {_describe(a)} to {_describe(b)}: {why}"
             )
             continue
         prop, from_target = mapping
@@ -178,7 +183,8 @@ def read_archimate(
         triples.append(ox.Triple(s, cx(prop), o))
     views = len(root.findall(f"{{{NS}}}views/{{{NS}}}diagrams/{{{NS}}}view"))
     if views or root.find(f"{{{NS}}}organizations") is not None:
-        notes.append(f"{views} views and the folder structure are presentation, not imported")
+        noun = "view" if views == 1 else "views"
+        notes.append(f"{views} {noun} and the folder structure: presentation, not imported")
     if problems:
         raise ImportErrors(source, problems)
     return triples, notes
