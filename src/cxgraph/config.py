@@ -39,6 +39,10 @@ class Settings:
     max_query_bytes: int = 64 * 1024
     max_update_bytes: int = 32 * 1024
     max_upload_bytes: int = 50 * 1024 * 1024
+    shutdown_grace: float = 10.0
+    """Seconds a stopping server (SIGTERM, SIGINT) lets requests in flight finish."""
+    max_export_quads: int = 1_000_000
+    """Quads (or triples) a Graph Store GET sends at most; a larger graph gets 413."""
     graphiql: bool = True
     introspection: bool = True
     base_url: str | None = None

@@ -11,7 +11,14 @@ at once and the server lives on. At most ``workers`` evaluations run at a time a
 answers 503 with Retry-After). Each worker has an address-space cap, so a
 string-doubling query fails cleanly.
 
-Forks happen under the store's write lock (``fork_lock``), so no worker starts mid-write.
+What workers evaluate against is *published*: after a write commits, the writer calls
+:meth:`Sandbox.publish` with the new version and a context (the knowledge graph a worker
+sees; with an on-disk store an in-memory snapshot of it, so that no worker ever touches a
+forked RocksDB handle). Publishing retires the idle workers of older versions and forks
+fresh ones at once, so that reads during the next write are answered by workers of the
+last committed state and need no fork. A worker forked later (after one was killed) is
+forked under ``fork_lock`` when the context can change in place (in-memory mode), so no
+worker starts mid-write.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
+from functools import partial
 
 from cxgraph.errors import CxGraphError, InputError, QueryError
 
@@ -57,6 +65,9 @@ class _Worker:
     version: object
 
 
+_UNPUBLISHED = object()
+
+
 class Sandbox:
     """A pool of forked workers running registered evaluations with a deadline, bounded
     concurrency and a per-worker memory cap."""
@@ -80,14 +91,42 @@ class Sandbox:
         self._memory_limit = memory_limit
         self._fork_lock = fork_lock
         self._version = version
+        self._workers = workers
         self._registry: dict[str, Evaluation] = {}
+        self._contextual: set[str] = set()
         self._idle: list[_Worker] = []
         self._all: dict[int, _Worker] = {}
+        self._published: tuple[object, object] = (_UNPUBLISHED, None)
+        self._closed = False
 
-    def register(self, name: str, evaluation: Evaluation) -> None:
-        """Make ``evaluation`` callable by name in workers forked from now on."""
+    def register(self, name: str, evaluation: Evaluation, *, contextual: bool = False) -> None:
+        """Make ``evaluation`` callable by name in workers forked from now on; a
+        ``contextual`` one gets the published context as its first argument."""
         self._registry[name] = evaluation
+        if contextual:
+            self._contextual.add(name)
         self.retire()
+
+    def publish(self, version: object, context: object, *, prefork: int | None = None) -> None:
+        """Make ``context`` (at ``version``) what workers evaluate against from now on:
+        retire idle workers of other versions and fork ``prefork`` (default: as many as
+        may run at once) fresh ones. Call it where ``context`` is consistent (a writer
+        holding the store lock, or before serving)."""
+        with self._guard:
+            if self._closed:
+                return
+            self._published = (version, context)
+        self.retire()
+        for _ in range(self._workers if prefork is None else prefork):
+            worker = self._fork()
+            with self._guard:
+                self._idle.append(worker)
+
+    @property
+    def version(self) -> object:
+        """The version workers are forked at now."""
+        published = self._published[0]
+        return self._version() if published is _UNPUBLISHED else published
 
     @property
     def waiting(self) -> int:
@@ -100,6 +139,8 @@ class Sandbox:
         raised. ``args`` must pickle. A client may only ask for a shorter deadline."""
         if name not in self._registry:
             raise QueryError(f"no evaluation named {name!r}")
+        if self._closed:
+            raise Overloaded("the server is shutting down")
         limit = self.deadline if deadline is None else min(deadline, self.deadline)
         started = time.monotonic()
         with self._guard:
@@ -127,7 +168,11 @@ class Sandbox:
                 self._discard(worker)
                 raise
             with self._guard:
-                self._idle.append(worker)
+                reusable = worker.version == self.version and not self._closed
+                if reusable:
+                    self._idle.append(worker)
+            if not reusable:
+                self._discard(worker)
             return _unpack(answer)
         finally:
             with self._guard:
@@ -142,13 +187,16 @@ class Sandbox:
             self._discard(worker)
 
     def close(self) -> None:
-        """Stop all workers."""
+        """Stop all workers (busy ones too: their callers get ResourceLimit) and refuse
+        new evaluations."""
+        with self._guard:
+            self._closed = True
         self.retire()
         for worker in list(self._all.values()):
             self._discard(worker)
 
     def _checkout(self) -> _Worker:
-        current = self._version()
+        current = self.version
         stale: list[_Worker] = []
         chosen: _Worker | None = None
         with self._guard:
@@ -172,16 +220,20 @@ class Sandbox:
             ]
         if self._fork_lock is not None:
             with self._fork_lock:
-                version = self._version()
+                version, context = self.version, self._published[1]
                 pid = os.fork()
         else:
-            version = self._version()
+            version, context = self.version, self._published[1]
             pid = os.fork()
         if pid == 0:  # the worker
             for fd in (request_write, answer_read, *others):
                 with suppress(OSError):
                     os.close(fd)
-            _serve(request_read, answer_write, self._registry, self._memory_limit)
+            registry = {
+                name: partial(evaluation, context) if name in self._contextual else evaluation
+                for name, evaluation in self._registry.items()
+            }
+            _serve(request_read, answer_write, registry, self._memory_limit)
         os.close(request_read)
         os.close(answer_write)
         worker = _Worker(pid, request_write, answer_read, version)

@@ -8,6 +8,8 @@ import. Routers: SPARQL at ``/sparql``, GraphQL at ``/graphql``, health, the das
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,10 +18,16 @@ from fastapi.responses import JSONResponse
 
 from cxgraph import __version__
 from cxgraph.api import graph_store, graphql, linked_data, sparql, web
+from cxgraph.api.state import committed, publish
 from cxgraph.config import Settings
-from cxgraph.errors import CxGraphError
-from cxgraph.pipeline import build_knowledge_graph
+from cxgraph.errors import CxGraphError, StoreError
+from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
 from cxgraph.sandbox import EvaluationTimeout, Overloaded, ResourceLimit, Sandbox
+
+log = logging.getLogger(__name__)
+STORE_OPEN_WAIT = 15.0
+"""How long a start waits for a store directory still locked by a process that is
+exiting (a restart right after a stop), retrying every 0.25 s."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,29 +36,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        kg = await asyncio.to_thread(
-            build_knowledge_graph,
-            list(settings.data) or None,
-            store_path=settings.store_path,
-            profile=settings.profile,
-        )
+        kg = await asyncio.to_thread(_build, settings)
         sandbox = Sandbox(
             deadline=settings.query_timeout,
             workers=settings.max_workers,
             queue_size=settings.queue_size,
             memory_limit=settings.worker_memory_limit or None,
-            fork_lock=kg.store.lock,
+            # in memory, a late fork must not see a write half done; a snapshot of an
+            # on-disk store never changes
+            fork_lock=kg.store.lock if kg.store.path is None else None,
             version=lambda: kg.version,
         )
-        sparql.register(app, sandbox)
-        graphql.register(app, sandbox)
+        for surface in (sparql, graphql, graph_store, linked_data):
+            surface.register(app, sandbox)
         app.state.sandbox = sandbox
         app.state.kg = kg
+        with kg.store.lock:
+            publish(app)
         try:
             yield
         finally:
             sandbox.close()
-            kg.store.flush()
+            _close(kg, settings.shutdown_grace)
+            app.state.kg = None
 
     app = FastAPI(
         title="cxgraph",
@@ -66,15 +74,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.api_route("/health", methods=["GET", "HEAD"], tags=["health"])
     def health(request: Request) -> JSONResponse:
-        kg = request.app.state.kg
-        if kg is None:
+        if request.app.state.kg is None:
             return JSONResponse({"status": "loading"}, status_code=503)
+        state = committed(request.app)
         return JSONResponse(
             {
                 "status": "ok",
                 "version": __version__,
-                "triples": len(kg.store),
-                "findings": len(kg.findings),
+                "triples": state.triples,
+                "findings": state.findings,
             }
         )
 
@@ -108,9 +116,41 @@ def _include_routers(app: FastAPI, settings: Settings) -> None:
         surface.mount(app, settings)
 
 
+def _build(settings: Settings) -> KnowledgeGraph:
+    """Build the knowledge graph; a store directory still locked by an exiting process
+    (a restart right after a stop) is retried for up to ``STORE_OPEN_WAIT`` seconds."""
+    give_up = time.monotonic() + STORE_OPEN_WAIT
+    while True:
+        try:
+            return build_knowledge_graph(
+                list(settings.data) or None,
+                store_path=settings.store_path,
+                profile=settings.profile,
+            )
+        except StoreError as err:
+            if "lock" not in str(err).lower() or time.monotonic() > give_up:
+                raise
+            log.warning("%s; retrying in 0.25 s", err)
+            time.sleep(0.25)
+
+
+def _close(kg: KnowledgeGraph, grace: float) -> None:
+    """Flush the store once no write is running (waiting at most ``grace`` seconds for
+    one that is), so that the next start finds it consistent and unlocked."""
+    if kg.store.lock.acquire(timeout=grace):
+        try:
+            kg.store.flush()
+        finally:
+            kg.store.lock.release()
+    else:
+        log.warning("a write was still running after %g s; not flushing", grace)
+
+
 def serve(settings: Settings) -> None:
     """Run the app with uvicorn on ``settings.host``/``settings.port`` (h11: with
-    httptools, POSTs from Java clients broke)."""
+    httptools, POSTs from Java clients broke). SIGTERM or SIGINT stops accepting
+    connections, lets requests in flight finish for ``settings.shutdown_grace`` seconds,
+    then stops the workers and flushes the store."""
     import uvicorn
 
     uvicorn.run(
@@ -119,4 +159,5 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         http="h11",
         log_level="warning",
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace)),
     )

@@ -11,8 +11,10 @@ replaced or deleted (405).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
@@ -30,12 +32,20 @@ from cxgraph.api.protocol import (
     read_body,
     render_rdf,
 )
-from cxgraph.api.state import get_kg, get_settings
-from cxgraph.api.writes import UPDATES_GRAPH, Changes, authorize, commit, require_data_graph
+from cxgraph.api.state import get_kg, get_settings, in_worker, writing
+from cxgraph.api.writes import (
+    UPDATES_GRAPH,
+    Changes,
+    authorize,
+    commit,
+    parse_in_worker,
+    require_data_graph,
+)
 from cxgraph.config import Settings
 from cxgraph.errors import InputError
 from cxgraph.pipeline import KnowledgeGraph
-from cxgraph.sources import Source, format_for_media_type, parse_into
+from cxgraph.sandbox import Sandbox
+from cxgraph.sources import Source, format_for_media_type
 
 PATH = "/rdf-graphs/service"
 _ALLOW_DEFAULT = {"Allow": "GET, HEAD, POST"}
@@ -69,35 +79,34 @@ def mount(app: FastAPI, settings: Settings) -> None:
     del settings
 
     @app.api_route(PATH, methods=["GET", "HEAD"], tags=["graph store"])
-    def read_graph(request: Request) -> Response:
+    async def read_graph(request: Request) -> Response:
         """A graph (``?graph=``), the union (``?default``) or the dataset (neither)."""
-        kg = get_kg(request)
+        get_kg(request)
+        settings = get_settings(request)
         target = target_of(request)
-        store = kg.store.ox
-        items: list[ox.Triple] | list[ox.Quad]
-        with kg.store.lock:  # a snapshot between writes
-            if target.graph is not None:
-                if not store.contains_named_graph(target.graph):
-                    raise ProtocolError(
-                        404,
-                        "not_found",
-                        f"the store holds no graph <{target.graph.value}>",
-                        READ_CORS,
-                    )
-                fmt = choose_format(request, (*GRAPH_FORMATS, *DATASET_FORMATS), "a graph")
-                quads = list(store.quads_for_pattern(None, None, None, target.graph))
-                as_quads = any(fmt.same(f) for f in DATASET_FORMATS)
-                items = quads if as_quads else [q.triple for q in quads]
-            elif target.default:
-                fmt = choose_format(request, GRAPH_FORMATS, "the default graph")
-                items = sorted({q.triple for q in store}, key=str)
-            else:
-                fmt = choose_format(request, DATASET_FORMATS, "the dataset")
-                items = list(store)
+        if target.graph is not None:
+            fmt = choose_format(request, (*GRAPH_FORMATS, *DATASET_FORMATS), "a graph")
+        elif target.default:
+            fmt = choose_format(request, GRAPH_FORMATS, "the default graph")
+        else:
+            fmt = choose_format(request, DATASET_FORMATS, "the dataset")
+        packed = await in_worker(
+            request,
+            EXPORT,
+            target.graph.value if target.graph is not None else None,
+            target.default,
+            fmt.name,
+            settings.max_export_quads,
+            settings.max_response_bytes,
+        )
+        head, _, body = packed.partition(b"\n")
+        meta = json.loads(head)
+        if meta["status"] != 200:
+            raise ProtocolError(meta["status"], meta["error"], meta["message"], READ_CORS)
         return Response(
-            render_rdf(items, fmt),
+            body,
             media_type=fmt.content_type,
-            headers={**READ_CORS, "Vary": "Accept"},
+            headers={**READ_CORS, "Vary": "Accept", "X-Cxgraph-Quads": str(meta["quads"])},
         )
 
     @app.put(PATH, tags=["graph store"])
@@ -121,6 +130,64 @@ def mount(app: FastAPI, settings: Settings) -> None:
         target = _named_target(request, allow_default=False)
         assert target.graph is not None
         return await _commit(request, _deletion, target.graph, [])
+
+
+EXPORT = "graph_store_export"
+
+
+def register(app: FastAPI, sandbox: Sandbox) -> None:
+    """Make Graph Store exports available to the sandbox's workers."""
+    del app
+    sandbox.register(EXPORT, _export_in_worker, contextual=True)
+
+
+def _export_in_worker(
+    kg: KnowledgeGraph,
+    graph_iri: str | None,
+    default: bool,
+    format_name: str,
+    max_quads: int,
+    max_bytes: int,
+) -> bytes:
+    """Runs in a worker: a JSON line (status, or the refusal), then the serialisation of
+    one graph, the union (``default``) or the dataset, refused past ``max_quads`` quads
+    or ``max_bytes`` bytes (413 ``too_large``: an export is never cut)."""
+    store = kg.store.ox
+    fmt = next(f for f in (*GRAPH_FORMATS, *DATASET_FORMATS) if f.name == format_name)
+    items: list[ox.Triple] | list[ox.Quad]
+    if graph_iri is not None:
+        graph = ox.NamedNode(graph_iri)
+        if not store.contains_named_graph(graph):
+            return _refusal(404, "not_found", f"the store holds no graph <{graph_iri}>")
+        quads = list(islice(store.quads_for_pattern(None, None, None, graph), max_quads + 1))
+        as_quads = any(fmt.same(f) for f in DATASET_FORMATS)
+        items = quads if as_quads else [q.triple for q in quads]
+    elif default:
+        triples: set[ox.Triple] = set()
+        for quad in store:
+            triples.add(quad.triple)
+            if len(triples) > max_quads:
+                break
+        items = sorted(triples, key=str)
+    else:
+        items = list(islice(store, max_quads + 1))
+    hint = "export less: name one graph (?graph=IRI) or use SPARQL CONSTRUCT with LIMIT"
+    if len(items) > max_quads:
+        return _refusal(
+            413, "too_large", f"the export has more than {max_quads} quads (triples); {hint}"
+        )
+    body = render_rdf(items, fmt)
+    if len(body) > max_bytes:
+        return _refusal(
+            413,
+            "too_large",
+            f"the export would be {len(body)} bytes, more than {max_bytes}; {hint}",
+        )
+    return json.dumps({"status": 200, "quads": len(items)}).encode() + b"\n" + body
+
+
+def _refusal(status: int, error: str, message: str) -> bytes:
+    return json.dumps({"status": status, "error": error, "message": message}).encode() + b"\n"
 
 
 def _named_target(request: Request, *, allow_default: bool) -> Target:
@@ -155,12 +222,18 @@ async def _write_request(
             f"Content-Type, not {media or 'none'}",
         )
     body = await read_body(request, settings.max_upload_bytes, "the graph")
-    scratch = ox.Store()
     graph = target.graph or UPDATES_GRAPH
-    parse_into(scratch, Source(f"{graph.value} (request body)", body, fmt), graph)
-    if any(g != graph for g in scratch.named_graphs()):
-        raise InputError("the body names other graphs")
-    return target, [q.triple for q in scratch]
+    parsed = await parse_in_worker(
+        request, Source(f"{graph.value} (request body)", body, fmt), graph
+    )
+
+    def triples() -> list[ox.Triple]:
+        quads = list(ox.parse(parsed.content, format=ox.RdfFormat.N_QUADS))
+        if any(q.graph_name != graph for q in quads):
+            raise InputError("the body names other graphs")
+        return [q.triple for q in quads]
+
+    return target, await asyncio.to_thread(triples)
 
 
 Plan = Callable[[KnowledgeGraph, ox.NamedNode, list[ox.Triple]], Changes]
@@ -201,7 +274,7 @@ async def _commit(
     kg = get_kg(request)
 
     def run() -> tuple[bool, dict[str, object]]:
-        with kg.store.lock:
+        with writing(request.app):
             changes = plan(kg, graph, triples)
             return graph in changes.created, commit(kg, changes, get_settings(request))
 

@@ -24,11 +24,14 @@ from cxgraph.api.protocol import (
     choose_format,
     render_rdf,
 )
-from cxgraph.api.state import get_kg, get_settings
+from cxgraph.api.state import get_kg, get_settings, in_worker
 from cxgraph.config import Settings
 from cxgraph.namespaces import CX, PREFIXES, RDF_TYPE
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.queries import saved_queries
+from cxgraph.sandbox import Sandbox
+
+EVALUATION = "description"
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
@@ -134,22 +137,36 @@ def void_triples(kg: KnowledgeGraph, base: str) -> list[ox.Triple]:
     return triples
 
 
-def describe(request: Request, kg: KnowledgeGraph, settings: Settings) -> Response:
-    """GET /sparql without a query: the editor to a browser, else the service description."""
+async def describe(request: Request, settings: Settings) -> Response:
+    """GET /sparql without a query: the editor to a browser, else the service description
+    (built in a sandbox worker: counting graphs reads the whole store)."""
     fmt = choose_format(request, (*GRAPH_FORMATS, HTML), "the service description")
     if fmt.same(HTML):
         return static.editor_page(request.url.path)
     endpoint = base_url(request, settings.base_url) + "/sparql"
-    triples = service_triples(kg, endpoint, writable=bool(settings.write_token))
-    return _rdf_response(triples, fmt)
-
-
-def _rdf_response(triples: list[ox.Triple], fmt: Format) -> Response:
-    return Response(
-        render_rdf(triples, fmt, DESCRIPTION_PREFIXES),
-        media_type=fmt.content_type,
-        headers={**READ_CORS, "Vary": "Accept"},
+    body = await in_worker(
+        request, EVALUATION, "service", endpoint, bool(settings.write_token), fmt.name
     )
+    return _rdf_response(body, fmt)
+
+
+def register(sandbox: Sandbox) -> None:
+    """Make the descriptions available to the sandbox's workers."""
+    sandbox.register(EVALUATION, _describe_in_worker, contextual=True)
+
+
+def _describe_in_worker(
+    kg: KnowledgeGraph, what: str, iri: str, writable: bool, format_name: str
+) -> bytes:
+    """Runs in a worker: the service description (``iri``: the endpoint) or the VoID
+    description (``iri``: the base URL), serialised."""
+    fmt = next(f for f in GRAPH_FORMATS if f.name == format_name)
+    triples = service_triples(kg, iri, writable) if what == "service" else void_triples(kg, iri)
+    return render_rdf(triples, fmt, DESCRIPTION_PREFIXES)
+
+
+def _rdf_response(body: bytes, fmt: Format) -> Response:
+    return Response(body, media_type=fmt.content_type, headers={**READ_CORS, "Vary": "Accept"})
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
@@ -157,11 +174,13 @@ def mount(app: FastAPI, settings: Settings) -> None:
     del settings
 
     @app.api_route("/.well-known/void", methods=["GET", "HEAD"], tags=["sparql"])
-    def void(request: Request) -> Response:
+    async def void(request: Request) -> Response:
         """The VoID description of the served dataset."""
+        get_kg(request)
         fmt = choose_format(request, GRAPH_FORMATS, "the VoID description")
         base = base_url(request, get_settings(request).base_url)
-        return _rdf_response(void_triples(get_kg(request), base), fmt)
+        body = await in_worker(request, EVALUATION, "void", base, False, fmt.name)
+        return _rdf_response(body, fmt)
 
     @app.api_route("/sparql/queries", methods=["GET", "HEAD"], tags=["sparql"])
     def queries() -> JSONResponse:

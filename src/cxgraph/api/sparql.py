@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from contextlib import suppress
 from functools import partial
 from itertools import islice
 
@@ -49,7 +48,7 @@ from cxgraph.api.protocol import (
     wants_of,
 )
 from cxgraph.api.results import render_boolean, render_solutions
-from cxgraph.api.state import get_kg, get_settings
+from cxgraph.api.state import get_kg, get_sandbox, get_settings
 from cxgraph.config import Settings
 from cxgraph.errors import QueryError
 from cxgraph.namespaces import PREFIXES
@@ -81,7 +80,8 @@ def mount(app: FastAPI, settings: Settings) -> None:
                 {"Allow": "GET, HEAD, POST, OPTIONS"},
             )
         if "query" not in params:
-            return service_description.describe(request, get_kg(request), get_settings(request))
+            get_kg(request)
+            return await service_description.describe(request, get_settings(request))
         return await answer_query(request, _single(params, "query"), params)
 
     @app.post("/sparql/", include_in_schema=False)
@@ -197,44 +197,16 @@ async def _answer_query(request: Request, text: str, params: dict[str, list[str]
 
 def sandbox_of(request: Request) -> Sandbox:
     """The app's evaluation sandbox (made in the app's lifespan)."""
-    sandbox: Sandbox = request.app.state.sandbox
-    return sandbox
-
-
-UPDATE_REHEARSAL = "sparql_update_rehearsal"
+    return get_sandbox(request.app)
 
 
 def register(app: FastAPI, sandbox: Sandbox) -> None:
-    """Make SPARQL evaluation, and the rehearsal of updates, available to the sandbox's
-    workers."""
-    sandbox.register("sparql", partial(_evaluate_in_worker, app))
-    sandbox.register(UPDATE_REHEARSAL, rehearse_update)
-
-
-def rehearse_update(text: str, base: str) -> bytes:
-    """Runs in a worker: parse, plan and run an update on an empty store. An update runs
-    on the store of record in the server's own process, where it cannot be stopped; some
-    texts within the size limit make pyoxigraph's parser or planner overflow the stack
-    (the process dies) or plan for minutes (a 1,000-step path, 400 triple patterns),
-    whatever the data. Rehearsed first under the deadline, such an update gets 503
-    (query_timeout, resource_limit) and the server is unharmed. Errors are left to the
-    real run, which reports them."""
-    with suppress(SyntaxError, OSError, RuntimeError, ValueError):
-        ox.Store().update(text, base_iri=base, prefixes=PREFIXES)
-    return b""
-
-
-def _evaluate_in_worker(
-    app: FastAPI,
-    wants: Wants,
-    text: str,
-    base: str,
-    dataset: dict[str, object],
-    limit: int,
-    max_bytes: int,
-) -> bytes:
-    """Runs in a worker: the app's knowledge graph is the one forked with it."""
-    return _packed(wants, app.state.kg, text, base, dataset, limit, max_bytes)
+    """Make SPARQL evaluation, updates (see :mod:`cxgraph.api.writes`) and the service
+    descriptions available to the sandbox's workers."""
+    del app
+    sandbox.register("sparql", _packed, contextual=True)
+    writes.register(sandbox)
+    service_description.register(sandbox)
 
 
 def query_dataset(
@@ -269,15 +241,16 @@ def held_graphs(kg: KnowledgeGraph, iris: Sequence[str]) -> list[ox.NamedNode]:
 
 
 def _packed(
-    request: Wants,
     kg: KnowledgeGraph,
+    request: Wants,
     text: str,
     base: str,
     dataset: dict[str, object],
     limit: int,
     max_bytes: int,
 ) -> bytes:
-    """Runs in the sandbox: the answer (or the refusal) as one JSON line, then the body."""
+    """Runs in a worker, on the committed knowledge graph ``kg``: the answer (or the
+    refusal) as one JSON line, then the body."""
     try:
         fmt, body, truncated = _evaluate(request, kg, text, base, dataset, limit)
         if len(body) > max_bytes:

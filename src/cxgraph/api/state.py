@@ -1,11 +1,40 @@
-"""Access to the knowledge graph the app's lifespan built, for route handlers."""
+"""Access to the knowledge graph the app's lifespan built, for route handlers, and the
+committed state readers see.
+
+Every write runs inside :func:`writing`: it holds the store lock, and when the write
+changed the knowledge graph it *publishes* the new state before the lock is released (and
+so before the write is acknowledged): the sandbox's workers are forked afresh at the new
+version (see :mod:`cxgraph.sandbox`). Readers never take the store lock: they are
+answered by workers of the last committed state, even while a write is in progress.
+
+With an on-disk store (``--store DIR``) workers evaluate against an in-memory snapshot of
+the committed state, copied under the lock at publication: RocksDB is not fork-safe, and
+no worker ever calls into the forked RocksDB handle. In memory, workers read the store of
+record as it was at their fork (copy-on-write), at no copy cost.
+"""
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI, HTTPException, Request
 
 from cxgraph.config import Settings
 from cxgraph.pipeline import KnowledgeGraph
+from cxgraph.sandbox import Sandbox
+from cxgraph.store import Store
+
+
+@dataclass(frozen=True)
+class Committed:
+    """What the last acknowledged write left: readers and ``/health`` see this."""
+
+    version: int
+    triples: int
+    findings: int
 
 
 def get_kg(request: Request) -> KnowledgeGraph:
@@ -23,3 +52,52 @@ def get_kg(request: Request) -> KnowledgeGraph:
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def get_sandbox(app: FastAPI) -> Sandbox:
+    """The app's evaluation sandbox (made in the app's lifespan)."""
+    sandbox: Sandbox = app.state.sandbox
+    return sandbox
+
+
+async def in_worker(request: Request, name: str, *args: object) -> bytes:
+    """Run the sandbox's evaluation ``name`` on the committed state, under the deadline,
+    off the event loop."""
+    return await asyncio.to_thread(get_sandbox(request.app).run, name, *args)
+
+
+def committed(app: FastAPI) -> Committed:
+    """The state readers are answered from."""
+    state: Committed = app.state.committed
+    return state
+
+
+def publish(app: FastAPI) -> None:
+    """Make the knowledge graph as it is now what readers see. Call with the store lock
+    held (or before serving)."""
+    kg: KnowledgeGraph = app.state.kg
+    context = kg if kg.store.path is None else snapshot(kg)
+    app.state.committed = Committed(kg.version, len(context.store), len(kg.findings))
+    get_sandbox(app).publish(kg.version, context)
+
+
+def snapshot(kg: KnowledgeGraph) -> KnowledgeGraph:
+    """An in-memory copy of ``kg`` (every graph, empty ones too, and the findings)."""
+    store = Store()
+    for graph in kg.store.ox.named_graphs():
+        store.ox.add_graph(graph)
+    store.ox.extend(kg.store.ox)
+    return KnowledgeGraph(store, kg.profile, kg.inference, list(kg.findings), kg.version)
+
+
+@contextmanager
+def writing(app: FastAPI) -> Iterator[KnowledgeGraph]:
+    """Hold the store lock for one write; publish its result (even a failed write's
+    recovery) before releasing it."""
+    kg: KnowledgeGraph = app.state.kg
+    with kg.store.lock:
+        try:
+            yield kg
+        finally:
+            if kg.version != committed(app).version:
+                publish(app)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import pickle
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ from cxgraph.api.protocol import (
     query_params,
     read_body,
 )
-from cxgraph.api.state import get_kg, get_settings
+from cxgraph.api.state import get_kg, get_sandbox, get_settings, in_worker, writing
 from cxgraph.api.write_validation import (
     ShapesViolated,
     WriteValidation,
@@ -54,12 +55,14 @@ from cxgraph.config import Settings
 from cxgraph.errors import InputError
 from cxgraph.namespaces import DATA_GRAPH_PREFIX, ONTOLOGY_GRAPH, PREFIXES, is_data_graph
 from cxgraph.pipeline import KnowledgeGraph
+from cxgraph.sandbox import Sandbox
 from cxgraph.sources import (
     Source,
     SourceFormat,
     format_for_media_type,
     format_for_path,
     graph_for_source,
+    parse_into,
 )
 
 UPDATES_GRAPH = ox.NamedNode(DATA_GRAPH_PREFIX + "updates")
@@ -208,7 +211,7 @@ def _contents(store: ox.Store) -> dict[ox.NamedNode, set[ox.Triple]]:
 async def answer_update(request: Request, text: str, params: Mapping[str, list[str]]) -> Response:
     """Check and run one SPARQL update (the caller has authorised it)."""
     settings = get_settings(request)
-    kg = get_kg(request)
+    get_kg(request)
     if len(text.encode("utf-8")) > settings.max_update_bytes:
         raise ProtocolError(
             413, "too_large", f"the update is larger than {settings.max_update_bytes} bytes"
@@ -227,35 +230,64 @@ async def answer_update(request: Request, text: str, params: Mapping[str, list[s
             )
     base = base_url(request, settings.base_url) + "/sparql"
     inspect_sparql(text, base)
-    await asyncio.to_thread(request.app.state.sandbox.run, "sparql_update_rehearsal", text, base)
-    summary = await asyncio.to_thread(run_update, kg, text, base, settings)
+    summary = await asyncio.to_thread(run_update, request.app, text, base, settings)
     return JSONResponse(summary)
 
 
-def run_update(
-    kg: KnowledgeGraph, text: str, base_iri: str, settings: Settings
-) -> dict[str, object]:
-    """Run ``text`` on a scratch copy, check what it changed, then apply that (see above).
-    Call only with text :func:`inspect_sparql` accepted."""
-    with kg.store.lock:
-        before = _contents(kg.store.ox)
-        union = set().union(*before.values())
-        scratch = ox.Store()
-        for graph in before:
-            scratch.add_graph(graph)  # empty graphs too
-        scratch.extend(kg.store.ox)
-        scratch.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in union)
-        try:
-            scratch.update(text, base_iri=base_iri, prefixes=PREFIXES)
-        except SyntaxError as err:
-            raise bad_request(str(err.args[0] if err.args else err), "syntax_error") from None
-        except (OSError, RuntimeError, ValueError) as err:
-            raise bad_request(f"the update failed: {err}", "update_failed") from None
-        default_after = {
-            q.triple for q in scratch.quads_for_pattern(None, None, None, ox.DefaultGraph())
-        }
-        changes = _diff(before, _contents(scratch), union, default_after)
+UPDATE_EVALUATION = "sparql_update"
+UPLOAD_PARSING = "upload_parsing"
+
+
+def register(sandbox: Sandbox) -> None:
+    """Make the evaluation of updates and the parsing of uploads available to the
+    sandbox's workers."""
+    sandbox.register(UPDATE_EVALUATION, _update_in_worker, contextual=True)
+    sandbox.register(UPLOAD_PARSING, _parse_in_worker)
+
+
+def run_update(app: FastAPI, text: str, base_iri: str, settings: Settings) -> dict[str, object]:
+    """Work out what ``text`` changes in a sandbox worker, on the committed state and under
+    the deadline, then apply that (see above). The write lock is held throughout, so the
+    state the worker saw is the state the change is applied to; past the deadline the
+    worker is killed and the store is left unchanged (503 ``query_timeout``). Call only
+    with text :func:`inspect_sparql` accepted."""
+    with writing(app) as kg:
+        outcome = pickle.loads(get_sandbox(app).run(UPDATE_EVALUATION, text, base_iri))
+        if outcome[0] == "refused":
+            raise ProtocolError(*outcome[1:])
+        changes: Changes = outcome[1]
         return commit(kg, changes, settings)
+
+
+def _update_in_worker(kg: KnowledgeGraph, text: str, base_iri: str) -> bytes:
+    """Runs in a worker: the changes of the update (or why it is refused), pickled."""
+    try:
+        outcome: tuple[object, ...] = ("changes", update_changes(kg.store.ox, text, base_iri))
+    except ProtocolError as err:
+        outcome = ("refused", err.status, err.error, err.message)
+    return pickle.dumps(outcome)
+
+
+def update_changes(db: ox.Store, text: str, base_iri: str) -> Changes:
+    """Run ``text`` on a scratch copy of ``db`` whose default graph is the union of every
+    graph, and return the difference it makes (see above)."""
+    before = _contents(db)
+    union = set().union(*before.values())
+    scratch = ox.Store()
+    for graph in before:
+        scratch.add_graph(graph)  # empty graphs too
+    scratch.extend(db)
+    scratch.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in union)
+    try:
+        scratch.update(text, base_iri=base_iri, prefixes=PREFIXES)
+    except SyntaxError as err:
+        raise bad_request(str(err.args[0] if err.args else err), "syntax_error") from None
+    except (OSError, RuntimeError, ValueError) as err:
+        raise bad_request(f"the update failed: {err}", "update_failed") from None
+    default_after = {
+        q.triple for q in scratch.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    }
+    return _diff(before, _contents(scratch), union, default_after)
 
 
 def _diff(
@@ -317,8 +349,14 @@ def mount(app: FastAPI, settings: Settings) -> None:
         media, _ = media_type_of(request)
         body = await read_body(request, settings.max_upload_bytes, "the upload")
         source = await _upload_source(request, media, body, settings)
+        parsed = await parse_in_worker(request, source)
         mode = WriteValidation.of(settings)
-        counts, validation = await asyncio.to_thread(validated, kg, _loader(source), mode)
+
+        def write() -> tuple[dict[str, int], dict[str, object]]:
+            with writing(request.app) as current:
+                return validated(current, _loader(parsed), mode)
+
+        counts, validation = await asyncio.to_thread(write)
         graph = graph_for_source(Path(source.name).stem)
         return JSONResponse(
             {
@@ -328,6 +366,23 @@ def mount(app: FastAPI, settings: Settings) -> None:
                 **validation,
             }
         )
+
+
+async def parse_in_worker(
+    request: Request, source: Source, graph: ox.NamedNode | None = None
+) -> Source:
+    """``source`` parsed in a sandbox worker, under the deadline (a 48 MB Turtle file
+    full of blank nodes took 67 s to parse), and handed back as N-Quads, which the server
+    then reads in linear time, outside and then inside the write lock."""
+    nquads = await in_worker(request, UPLOAD_PARSING, source, graph)
+    return Source(source.name, nquads, SourceFormat.NQUADS)
+
+
+def _parse_in_worker(source: Source, graph: ox.NamedNode | None) -> bytes:
+    """Runs in a worker: ``source`` as N-Quads (InputError when it does not parse)."""
+    scratch = ox.Store()
+    parse_into(scratch, source, graph)
+    return ox.serialize(scratch, format=ox.RdfFormat.N_QUADS) or b""
 
 
 def _loader(source: Source) -> Callable[[KnowledgeGraph], dict[str, int]]:

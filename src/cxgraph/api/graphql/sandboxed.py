@@ -23,6 +23,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from cxgraph.api.graphql.context import GraphQLContext
+from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.sandbox import Sandbox
 
 
@@ -67,18 +68,21 @@ class SandboxedSchema:
 
 def register(app: FastAPI, schema: Schema, sandbox: Sandbox) -> None:
     """Make GraphQL execution available to the sandbox's workers."""
-    sandbox.register("graphql", partial(_execute_in_worker, app, schema))
+    del app
+    sandbox.register("graphql", partial(_execute_in_worker, schema=schema), contextual=True)
 
 
 def _execute_in_worker(
-    app: FastAPI,
-    schema: Schema,
+    kg: KnowledgeGraph,
     query: str | None,
     variables: dict[str, Any] | None,
     operation_name: str | None,
     allowed: list[str],
+    *,
+    schema: Schema,
 ) -> bytes:
-    context = GraphQLContext(app.state.kg)
+    """Runs in a worker, on the committed knowledge graph ``kg``."""
+    context = GraphQLContext(kg)
     try:
         result = asyncio.run(
             schema.execute(
