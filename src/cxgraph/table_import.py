@@ -109,6 +109,7 @@ class TableImporter:
         for table in tables:
             if table.name == README_SHEET:
                 continue
+            self.problems.extend(table.problems)
             columns = self._header(table)
             if columns is None:
                 continue

@@ -36,6 +36,8 @@ class Table:
     name: str
     header: list[str]
     rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """Cells the reader could not take (formulas), reported with the importer's errors."""
 
 
 class CellCounter:

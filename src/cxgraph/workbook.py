@@ -225,11 +225,11 @@ def _read_sheet(ws: object, name: str, path: Path, counter: CellCounter) -> Tabl
                     file=path,
                 )
             if getattr(cell, "data_type", None) == "f":
-                raise InputError(
+                table.problems.append(
                     f"{name}!{column_letter(index)}{number}: formulas are not read; "
-                    "paste the values instead",
-                    file=path,
+                    "paste the values instead"
                 )
+                value = None
             cells.append(value)
         while cells and cells[-1] is None:
             cells.pop()
