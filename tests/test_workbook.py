@@ -161,6 +161,8 @@ def test_blank_nodes_odd_literals_and_foreign_statements_round_trip(tmp_path: Pa
     ) in other
     assert any(r[1] == "https://schema.org/name" and r[2] == "not a CX entity" for r in other)
     assert any(str(r[0]).startswith("_:") for r in other)
+    experience = next(book["Experiences"].iter_rows(min_row=2, values_only=True))
+    assert str(experience[0]).startswith("_:")  # an anonymous experience keeps its row
     persona = [r for r in book["Personas"].iter_rows(min_row=2, values_only=True)]
     assert persona[0][3] == "  Retired people online, with spaces kept  "
     assert persona[0][4] == "=SUM(A1:A3) is text, not a formula"
@@ -249,6 +251,8 @@ ACME = {
         ["nps", UNTYPED, "promise", 40, 37.5, "true"],
     ],
     "Brand promises": [["id", "label"], ["promise", "We call back"]],
+    "Experiences": [["id", "occursAt"], ["_:first-call", "Promise:Callback"]],
+    "Moments of truth": [["id", "label"], ["callback", "Promise:Callback"]],
 }
 
 
@@ -269,6 +273,10 @@ def test_a_filled_template_imports_with_local_names_and_labels(tmp_path: Path) -
         CX + "onScorecard",
         '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>',
     ) in triples
+    # a label that looks like a prefixed name still names its row; blank ids stay blank
+    [realised] = [t for t in imported.triples if t.predicate.value == CX + "occursAt"]
+    assert isinstance(realised.subject, ox.BlankNode)
+    assert realised.object == ox.NamedNode(BASE + "callback")
     prov = [t for t in imported.triples if t.subject == ox.NamedNode(BASE + "silver")]
     node = next(t.object for t in prov if t.predicate == WAS_DERIVED_FROM)
     assert node == ox.NamedNode(f"{PROVENANCE_PREFIX}acme.xlsx#Personas!2")
@@ -461,3 +469,16 @@ def test_formulas_and_non_workbooks_are_refused(tmp_path: Path) -> None:
     fake.write_text("id,label\n")
     with pytest.raises(InputError, match="not a zip file"):
         import_file(fake)
+
+
+def test_a_label_that_looks_like_an_iri_still_names_its_row(tmp_path: Path) -> None:
+    rows = {
+        "Personas": [["id", "hasNeed"], ["silver", "Promise:Callback"]],
+        "Brand promises": [["id", "label"], ["promise", "Promise:Callback"]],
+    }
+    with pytest.raises(ImportErrors) as caught:
+        import_file(filled(tmp_path, rows), base=BASE)
+    assert caught.value.problems == [
+        "Personas!F2: hasNeed 'Promise:Callback' is on the Brand promises sheet, "
+        "not on the Needs sheet"
+    ]

@@ -174,6 +174,8 @@ class TableImporter:
                 self.problems.append(f"{self._ref(row, 'id')}: the id is empty")
                 continue
             row.term = self._term(text, self._ref(row, "id"))
+            if row.term is None:
+                continue
             key = _key(row.term)
             if key in self._by_id:
                 first = self._by_id[key][0]
@@ -301,8 +303,8 @@ class TableImporter:
         return None
 
     def _reference(self, column: Column, text: str, ref: str) -> Term | None:
-        if text.startswith("_:") or _SCHEME.match(text):
-            return self._term(text, ref)
+        """A relation value: a row on a target sheet named by id or label, else a blank
+        node label or an IRI (which may name something outside the workbook)."""
         what = " or ".join(f"the {t} sheet" for t in column.targets)
         named = self._by_id.get(text, []) + self._by_label.get(text, [])
         if self.base is not None:
@@ -315,6 +317,10 @@ class TableImporter:
             where = ", ".join(self._ref(r, "id") for r in found)
             self.problems.append(f"{ref}: {text!r} names several rows ({where}); use the id")
             return None
+        by_label_only = not any(r in named for r in self._by_id.get(text, []))
+        iri_like = text.startswith("_:") or bool(_SCHEME.match(text))
+        if iri_like and not (named and by_label_only) and not any(c.isspace() for c in text):
+            return self._term(text, ref)
         if named:
             self.problems.append(
                 f"{ref}: {column.header} {text!r} is on the {named[0].sheet.name} sheet, "
