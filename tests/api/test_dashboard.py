@@ -1,9 +1,13 @@
-"""The dashboard in a real headless Chromium against a real server: it renders the
-findings, the heat map and the value chain, and loads nothing from outside."""
+"""The dashboard in a real headless Chromium against a real server: findings grouped
+errors first, the brand/persona/process filters, both heat maps (tooltips, clicks, the
+inside-out columns), the layered value chain of one persona, keyboard use, and nothing
+loaded from outside. Screenshots go to docs/screenshots/ (git-ignored; README's copy is
+docs/dashboard.png)."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +15,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from cxgraph import Severity, build_knowledge_graph
+from cxgraph import KnowledgeGraph, Severity, build_knowledge_graph
 from tests.api.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+TEL = "https://example.org/telecom#"
+SALON = "https://example.org/salon#"
+CARS = "https://example.org/cars#"
+CX = "https://w3id.org/cxgraph#"
 
 
 def test_dashboard_page_is_served_with_local_assets_only(client: TestClient) -> None:
@@ -25,14 +35,20 @@ def test_dashboard_page_is_served_with_local_assets_only(client: TestClient) -> 
 
 
 @pytest.fixture(scope="module")
+def kg() -> KnowledgeGraph:
+    return build_knowledge_graph(None)
+
+
+@pytest.fixture(scope="module")
 def page(live_server: LiveServer) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (scripts/install-dev.sh installs it)")
     from playwright.sync_api import sync_playwright
 
+    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context()
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.requests = []  # type: ignore[attr-defined]
         page.errors = []  # type: ignore[attr-defined]
@@ -44,26 +60,208 @@ def page(live_server: LiveServer) -> Iterator[Any]:
         browser.close()
 
 
-def test_dashboard_renders_findings(page: Any, live_server: LiveServer, tmp_path: Path) -> None:
+def choose(page: Any, select: str, value: str) -> None:
+    page.select_option(select, value)
+    page.wait_for_timeout(100)
+
+
+def shown_findings(page: Any) -> list[dict[str, str]]:
+    """Every finding in the (filtered) groups, whether the group is open or not."""
+    script = """() => Array.from(document.querySelectorAll('#findings details')).map(d => ({
+        rule: d.dataset.rule, severity: d.dataset.severity, open: d.open,
+        count: parseInt(d.querySelector('summary .count').textContent, 10)}))"""
+    groups: list[dict[str, str]] = page.evaluate(script)
+    return groups
+
+
+def test_findings_grouped_errors_first(page: Any, kg: KnowledgeGraph) -> None:
     assert page.get_attribute("body", "data-ready") == "true", page.errors
-    kg = build_knowledge_graph(None)
-    assert page.locator("#findings tbody tr").count() == len(kg.findings)
-    errors = [f for f in kg.findings if f.severity is Severity.ERROR]
-    assert page.locator(".card.error .n").inner_text() == str(len(errors))
-    page.select_option("#rule-filter", "unmet-need")
-    rows = page.locator("#findings tbody tr")
-    assert rows.count() == len(kg.gaps(["unmet-need"]))
-    assert all(r == "unmet-need" for r in rows.evaluate_all("rs => rs.map(r => r.dataset.rule)"))
-    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    groups = shown_findings(page)
+    ranks = [Severity(g["severity"]).rank for g in groups]
+    assert ranks == sorted(ranks) and ranks[0] == 0
+    expected = Counter(f.rule for f in kg.findings)
+    assert {g["rule"]: g["count"] for g in groups} == dict(expected)
+    assert all(g["open"] == (g["severity"] == "error") for g in groups)
+    errors = sum(1 for f in kg.findings if f.severity is Severity.ERROR)
+    assert page.locator(".card.error .n").inner_text().endswith(str(errors))
+    # the gap list does not push the heat map down the page
+    heatmap_top = page.locator("#alignment-section").bounding_box()["y"]
+    assert heatmap_top < 2600, heatmap_top
+    page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
 
 
-def test_heatmap_and_chain(page: Any) -> None:
-    assert page.locator("#heatmap td.cell").count() > 10
-    assert page.locator("#heatmap td.cell:not([data-count='0'])").count() > 0
-    assert page.locator("#chain canvas").count() > 0
-    nodes = page.evaluate("window.cxChain.nodes().length")
-    assert nodes > 20
-    assert page.locator("#breakpoints tbody tr[data-managed='false']").count() > 0
+def test_findings_rule_and_severity_filters(page: Any, kg: KnowledgeGraph) -> None:
+    choose(page, "#rule-filter", "unmet-need")
+    groups = shown_findings(page)
+    assert [g["rule"] for g in groups] == ["unmet-need"]
+    assert groups[0]["count"] == len(kg.gaps(["unmet-need"]))
+    choose(page, "#rule-filter", "")
+    choose(page, "#severity-filter", "info")
+    assert {g["severity"] for g in shown_findings(page)} == {"info"}
+    choose(page, "#severity-filter", "")
+
+
+def test_brand_persona_and_process_filters(page: Any, kg: KnowledgeGraph) -> None:
+    everything = sum(int(g["count"]) for g in shown_findings(page))
+    # brand: the salon's findings only (each sample model is one brand)
+    choose(page, "#brand-filter", SALON + "CornerCut")
+    foci = page.eval_on_selector_all(
+        "#findings tbody tr td:first-child a", "as => as.map(a => a.title)"
+    )
+    assert foci and all(f.startswith(SALON) for f in foci)
+    salon = sum(int(g["count"]) for g in shown_findings(page))
+    assert salon == sum(1 for f in kg.findings if f.focus.startswith(SALON))
+    assert page.locator("#persona-process tr[data-iri]").count() == 2
+    page.click("#clear-filters")
+    # persona: one heat-map row, and the unmet need of the housebound senior is listed
+    choose(page, "#persona-filter", SALON + "HomeboundSenior")
+    assert page.locator("#persona-process tr[data-iri]").count() == 1
+    assert "unmet-need" in [g["rule"] for g in shown_findings(page)]
+    assert sum(int(g["count"]) for g in shown_findings(page)) < everything
+    page.click("#clear-filters")
+    # process: its own findings are in, other brands' are out
+    choose(page, "#process-filter", TEL + "InstallService")
+    rules = {g["rule"] for g in shown_findings(page)}
+    assert {"ownerless-process", "unmeasured-process"} <= rules
+    foci = page.eval_on_selector_all(
+        "#findings tbody tr td:first-child a", "as => as.map(a => a.title)"
+    )
+    assert not [f for f in foci if f.startswith((SALON, CARS))]
+    assert page.locator("#persona-process th.col[data-iri]").count() == 1
+    page.screenshot(path=str(SHOTS / "dashboard-process-filter.png"), full_page=True)
+    page.click("#clear-filters")
+
+
+def test_persona_process_heatmap(page: Any, kg: KnowledgeGraph) -> None:
+    columns = page.eval_on_selector_all(
+        "#persona-process th.col[data-iri]", "ths => ths.map(t => t.dataset.iri)"
+    )
+    for finding in kg.gaps(["inside-out-process"]):
+        assert finding.focus in columns  # inside-out processes are columns too
+    buttons = page.locator("#persona-process td.cell button")
+    assert buttons.count() == page.locator("#persona-process td.cell").count() > 10
+    assert all(t for t in buttons.evaluate_all("bs => bs.map(b => b.title)"))
+    # the cell Family household x Install service: the needs the process meets
+    met = {
+        str(r["need"].value)
+        for r in kg.query(
+            f"SELECT ?need WHERE {{ <{TEL}Household> <{CX}hasNeed> ?need . "
+            f"<{TEL}InstallService> <{CX}meetsNeed> ?need }}"
+        )
+    }
+    cell = page.locator(
+        f"#persona-process tr[data-iri='{TEL}Household'] td[data-process='{TEL}InstallService']"
+    )
+    assert cell.get_attribute("data-count") == str(len(met))
+    assert f"{len(met)} of" in cell.locator("button").get_attribute("title")
+    cell.locator("button").click()
+    detail = page.locator("#detail")
+    assert detail.is_visible()
+    listed = detail.locator("ul").first.locator("a").evaluate_all("as => as.map(a => a.title)")
+    assert set(listed) == met
+    assert "ownerless-process" in detail.inner_text()  # the gaps behind the cell
+    # the unmet column agrees with the unmet-need findings
+    unmet = {f.focus for f in kg.gaps(["unmet-need"])}
+    senior = page.locator(f"#persona-process tr[data-iri='{SALON}HomeboundSenior'] td.unmet")
+    needs = {
+        str(r["n"].value)
+        for r in kg.query(f"SELECT ?n {{ <{SALON}HomeboundSenior> <{CX}hasNeed> ?n }}")
+    }
+    assert senior.get_attribute("data-count") == str(len(needs & unmet))
+    assert "✗" in senior.inner_text()  # not colour alone
+
+
+def test_promise_experience_heatmap(page: Any, kg: KnowledgeGraph) -> None:
+    without = {f.focus for f in kg.gaps(["promise-without-experience"])}
+    for promise in without:
+        row = page.locator(f"#promise-experience tr[data-iri='{promise}']")
+        assert "✗ none" in row.inner_text()
+    below = kg.gaps(["experience-below-promise"])
+    assert page.locator("#promise-experience td.bad button:has-text('✗')").count() >= 1
+    page.locator("#promise-experience td.bad button", has_text=re.compile(r"✗ \d")).first.click()
+    text = page.locator("#detail").inner_text()
+    assert "below" in text
+    assert any(f.rule == "experience-below-promise" for f in below)
+    assert "experience-below-promise" in text
+
+
+def test_keyboard_reaches_a_heatmap_cell(page: Any) -> None:
+    page.locator("#detail").evaluate("d => d.hidden = true")
+    first = page.locator("#persona-process td.cell button").first
+    first.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.locator("#detail").is_visible()
+    assert page.evaluate("document.activeElement.id") == "detail-title"
+
+
+def test_value_chain_of_a_persona_in_fixed_layers(page: Any, kg: KnowledgeGraph) -> None:
+    choose(page, "#chain-focus", TEL + "Household")
+    page.wait_for_timeout(300)
+    nodes = page.evaluate(
+        """() => window.cxChain.nodes('[!header]').map(n => ({
+            id: n.id(), kind: n.data('kind'), x: n.position('x'), gap: n.data('gap'),
+            label: n.data('label')}))"""
+    )
+    ids = {n["id"] for n in nodes}
+    needs = {
+        str(r["n"].value) for r in kg.query(f"SELECT ?n {{ <{TEL}Household> <{CX}hasNeed> ?n }}")
+    }
+    assert {TEL + "Household", TEL + "InstallService"} | needs <= ids
+    assert SALON + "WalkInRegular" not in ids
+    # one column per kind, in the chain's order
+    order = ["Brand", "BrandPromise", "ValueProposition", "Persona", "Need", "Offering",
+             "Process", "MomentOfTruth", "Experience"]  # fmt: skip
+    xs: dict[str, set[float]] = {}
+    for n in nodes:
+        xs.setdefault(n["kind"], set()).add(n["x"])
+    assert all(len(v) == 1 for v in xs.values()), xs
+    present = [k for k in order if k in xs]
+    assert [min(xs[k]) for k in present] == sorted(min(xs[k]) for k in present)
+    assert len(present) == 9
+    # gaps: red outline and a ⚠ in the label (not colour alone), explained by the legend
+    gaps = {f.focus for f in kg.findings}
+    for n in nodes:
+        assert (n["gap"] == 1) == (n["id"] in gaps)
+        assert n["label"].startswith("⚠") == (n["id"] in gaps)
+    legend = page.locator("#chain-legend").inner_text()
+    assert "has a gap" in legend and "Moment of truth" in legend
+    page.locator("#chain-section").screenshot(path=str(SHOTS / "chain-persona.png"))
+    assert page.locator("#chain-list li").count() == len(nodes)
+
+
+def test_whole_chain_labels_do_not_overlap(page: Any) -> None:
+    choose(page, "#chain-focus", "")
+    page.wait_for_timeout(300)
+    overlaps = page.evaluate(
+        """() => {
+          const boxes = window.cxChain.nodes()
+            .map(n => n.renderedBoundingBox({includeLabels: true}));
+          let count = 0;
+          for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const a = boxes[i], b = boxes[j];
+            if (a.x1 < b.x2 - 1 && b.x1 < a.x2 - 1 && a.y1 < b.y2 - 1 && b.y1 < a.y2 - 1) count++;
+          }
+          return count;
+        }"""
+    )
+    assert overlaps == 0
+    assert page.evaluate("window.cxChain.nodes('[!header]').length") > 100
+    assert page.evaluate("12 * window.cxChain.zoom()") >= 8  # rendered font size, px
+    page.locator("#chain-section").screenshot(path=str(SHOTS / "chain-whole.png"))
+
+
+def test_entity_page_from_a_finding(page: Any, live_server: LiveServer) -> None:
+    page.goto(live_server.url + "/telecom#InstallService")
+    page.wait_for_selector("article.entity")
+    assert "iri=" in page.url
+    assert page.locator("h1").inner_text() == "Install service"
+    assert page.locator("tr.inferred").count() > 0
+    assert page.locator("a.gap-link").count() > 0
+    page.screenshot(path=str(SHOTS / "entity.png"), full_page=True)
+    page.go_back()
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("body[data-ready]")
 
 
 def test_nothing_is_loaded_from_outside(page: Any, live_server: LiveServer) -> None:

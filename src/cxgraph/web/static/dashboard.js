@@ -15,7 +15,7 @@
     { kind: "Offering", label: "Offering", colour: "#5d6d7e", shape: "rectangle", glyph: "■" },
     { kind: "Process", label: "End-to-end process", colour: "#1d2433", shape: "hexagon", glyph: "⬢" },
     { kind: "MomentOfTruth", label: "Moment of truth", colour: "#117a65", shape: "vee", glyph: "▼" },
-    { kind: "Experience", label: "Experience", colour: "#a04000", shape: "octagon", glyph: "⯃" },
+    { kind: "Experience", label: "Experience", colour: "#a04000", shape: "pentagon", glyph: "⬟" },
   ];
   const LAYER_INDEX = {};
   LAYERS.forEach(function (l, i) { LAYER_INDEX[l.kind] = i; });
@@ -124,10 +124,12 @@
     if (active === null) { return true; }
     return iris.some(function (i) { return active.has(i); });
   }
-  function fillFilter(id, kind) {
+  function fillFilter(id, iris) {
     const box = document.getElementById(id);
-    Object.keys(chain.nodes).filter(function (n) { return chain.nodes[n] === kind; })
-      .sort(byName).forEach(function (n) { box.append(el("option", { value: n }, nameOf(n))); });
+    iris.slice().sort(byName).forEach(function (n) { box.append(el("option", { value: n }, nameOf(n))); });
+  }
+  function ofKind(kind) {
+    return Object.keys(chain.nodes).filter(function (n) { return chain.nodes[n] === kind; });
   }
 
   // -- summary cards --------------------------------------------------------------------------
@@ -650,9 +652,9 @@
       setupPersonaProcess(needRows);
       promiseRows = promises;
       findings = found;
-      fillFilter("brand-filter", "Brand");
-      fillFilter("persona-filter", "Persona");
-      fillFilter("process-filter", "Process");
+      fillFilter("brand-filter", ofKind("Brand"));
+      fillFilter("persona-filter", Object.keys(personaNeeds));  // every persona and
+      fillFilter("process-filter", Object.keys(processes));     // every top-level process
       filterIds.forEach(function (id) { document.getElementById(id).addEventListener("change", renderFiltered); });
       document.getElementById("clear-filters").addEventListener("click", function () {
         filterIds.forEach(function (id) { document.getElementById(id).value = ""; });
