@@ -482,3 +482,20 @@ def test_a_label_that_looks_like_an_iri_still_names_its_row(tmp_path: Path) -> N
         "Personas!F2: hasNeed 'Promise:Callback' is on the Brand promises sheet, "
         "not on the Needs sheet"
     ]
+
+
+def test_rows_past_a_wrong_dimension_tag_are_read(tmp_path: Path) -> None:
+    """openpyxl's read-only mode trusts the sheet's <dimension>; a file that understates it
+    must not lose rows silently."""
+    path = filled(tmp_path, {"Personas": [["id", "label"], ["a", "A"], ["b", "B"], ["c", "C"]]})
+    lying = tmp_path / "lying.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(lying, "w") as dst:
+        for item in src.infolist():
+            content = src.read(item)
+            if item.filename == "xl/worksheets/sheet2.xml":  # Personas, after README
+                start = content.index(b"<dimension")
+                end = content.index(b"/>", start) + 2
+                content = content[:start] + b'<dimension ref="A1:A1"/>' + content[end:]
+            dst.writestr(item, content)
+    subjects = {t.subject.value for t in import_file(lying, base=BASE, provenance=False).triples}
+    assert subjects == {BASE + "a", BASE + "b", BASE + "c"}

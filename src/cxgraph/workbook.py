@@ -210,6 +210,8 @@ def read_workbook(path: Path) -> list[Table]:
 
 def _read_sheet(ws: object, name: str, path: Path, counter: CellCounter) -> Table:
     table = Table(name, [])
+    # the stored dimension may be wrong (hand-made or hostile files): read every row there is
+    ws.reset_dimensions()  # type: ignore[attr-defined]
     for number, row in enumerate(ws.iter_rows(), start=1):  # type: ignore[attr-defined]
         counter.row(name, number, len(row))
         cells: list[Cell] = []
