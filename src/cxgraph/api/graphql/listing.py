@@ -1,8 +1,11 @@
 """Lists of one kind of resource: filters and cursor pagination (Relay-style connections).
 
-A list is every instance of the kind's class, sorted by label then IRI, filtered in
-Python (the filter strings never reach SPARQL), then paged: ``first`` items (at most
-``MAX_FIRST``) after the opaque ``after`` cursor. ``totalCount`` counts the filtered list.
+A list is every instance of the kind's class, sorted by lower-cased label then IRI, and
+paged: ``first`` items (at most ``MAX_FIRST``) after the opaque ``after`` cursor, which
+holds the sort key of the last item seen. An unfiltered list is sorted and cut in the store
+(keyset paging: a page reads ``first + 1`` rows, whatever the size of the class); a
+filtered one is read whole and filtered in Python (the filter strings never reach SPARQL).
+``totalCount`` is counted only when asked for.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -25,6 +29,7 @@ from cxgraph.api.graphql.entities import (
 )
 from cxgraph.api.graphql.kinds import Kind
 from cxgraph.api.graphql.limits import DEFAULT_FIRST, check_first
+from cxgraph.api.graphql.loaders import sort_key
 from cxgraph.errors import InputError
 from cxgraph.gaps import Severity
 
@@ -49,7 +54,11 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
-    total_count: int = strawberry.field(description="How many nodes the filtered list holds.")
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @described("How many nodes the filtered list holds.")
+    async def total_count(self) -> int:
+        return await self.count()
 
     @described("The nodes of the page, without cursors.")
     def nodes(self) -> list[T]:
@@ -67,7 +76,7 @@ class GapFilter:
 
 
 def encode_cursor(label: str, iri: str) -> str:
-    raw = json.dumps([label.casefold(), iri], ensure_ascii=False).encode()
+    raw = json.dumps([sort_key(label), iri], ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
@@ -91,7 +100,7 @@ def page(
     if after is not None:
         key = decode_cursor(after)
         start = next(
-            (i for i, (iri, label) in enumerate(items) if (label.casefold(), iri) > key),
+            (i for i, (iri, label) in enumerate(items) if (sort_key(label), iri) > key),
             len(items),
         )
     chosen = items[start : start + first]
@@ -109,19 +118,33 @@ async def list_nodes(
     """One page of the resources of ``kind`` that pass the filters."""
     check_first(first)
     loaders = info.context.loaders
-    items = await loaders.instances(kind.class_iri)
-    if label_contains:
-        needle = label_contains.casefold()
-        items = [(iri, label) for iri, label in items if needle in label.casefold()]
-    if has_gaps_of is not None:
-        check_rule(has_gaps_of.rule)
-        by_focus = loaders.findings_by_focus
-        items = [
-            (iri, label)
-            for iri, label in items
-            if matching(by_focus.get(iri, []), has_gaps_of.rule, has_gaps_of.severity)
-        ]
-    chosen, has_next, has_previous = page(items, first, after)
+    if not label_contains and has_gaps_of is None:
+        rows = await loaders.instances_page(
+            kind.class_iri, decode_cursor(after) if after is not None else None, first + 1
+        )
+        chosen, has_next, has_previous = rows[:first], len(rows) > first, after is not None
+
+        async def count() -> int:
+            return await loaders.instance_count(kind.class_iri)
+
+    else:
+        items = await loaders.instances(kind.class_iri)
+        if label_contains:
+            needle = label_contains.casefold()
+            items = [(iri, label) for iri, label in items if needle in label.casefold()]
+        if has_gaps_of is not None:
+            check_rule(has_gaps_of.rule)
+            by_focus = loaders.findings_by_focus
+            items = [
+                (iri, label)
+                for iri, label in items
+                if matching(by_focus.get(iri, []), has_gaps_of.rule, has_gaps_of.severity)
+            ]
+        chosen, has_next, has_previous = page(items, first, after)
+
+        async def count() -> int:
+            return len(items)
+
     target = "Activity" if kind is Kind.ACTIVITY else TYPE_BY_KIND[kind].__name__
     nodes = await construct(loaders, target, [iri for iri, _ in chosen])
     edges = [
@@ -136,7 +159,7 @@ async def list_nodes(
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=len(items),
+        count=count,
     )
 
 

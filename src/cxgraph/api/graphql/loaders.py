@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 
 import pyoxigraph as ox
 from strawberry.dataloader import DataLoader
@@ -57,18 +58,26 @@ def select(
     *,
     values: tuple[str, Sequence[ox.NamedNode]] | None = None,
     bindings: Mapping[str, Term] | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Term]]:
-    """Run a saved SELECT query; rows as dicts of the bound variables."""
+    """Run a saved SELECT query; rows (the first ``limit``) as dicts of the bound variables."""
     text = saved_query(query_id).text
     if values is not None:
         text = with_values(text, *values)
+    return select_text(store, text, bindings=bindings, limit=limit)
+
+
+def select_text(
+    store: Store, text: str, *, bindings: Mapping[str, Term] | None = None, limit: int | None = None
+) -> list[dict[str, Term]]:
+    """Run SELECT ``text`` (a saved query's, filled as above); rows as :func:`select`."""
     substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     solutions = store.query(text, substitutions=substitutions or None)
     if not isinstance(solutions, ox.QuerySolutions):
-        raise QueryError(f"{query_id} is not a SELECT query")
+        raise QueryError("not a SELECT query")
     names = [v.value for v in solutions.variables]
     rows = []
-    for solution in solutions:
+    for solution in islice(solutions, limit):
         row: dict[str, Term] = {}
         for name in names:
             value = solution[name]
@@ -90,6 +99,14 @@ def pick_label(terms: Iterable[Term]) -> str | None:
         return (preference, literal.value)
 
     return min(literals, key=rank).value
+
+
+_NO_CURSOR = "VALUES (?afterKey ?afterIri) { (UNDEF UNDEF) }"
+
+
+def sort_key(label: str) -> str:
+    """How lists order labels: lower-cased, as SPARQL's ``LCASE`` does in the store."""
+    return label.lower()
 
 
 def local_name(iri: str) -> str:
@@ -197,7 +214,33 @@ class Loaders:
                 labels[node.value].extend([label] if label is not None else [])
         self.labels.prime_many({iri: sorted(terms, key=str) for iri, terms in labels.items()})
         named = [(iri, pick_label(terms) or local_name(iri)) for iri, terms in labels.items()]
-        return sorted(named, key=lambda item: (item[1].casefold(), item[0]))
+        return sorted(named, key=lambda item: (sort_key(item[1]), item[0]))
+
+    async def instances_page(
+        self, class_iri: str, after: tuple[str, str] | None, count: int
+    ) -> list[tuple[str, str]]:
+        """The first ``count`` instances of a class as (IRI, label) after the sort key
+        ``after``, in the order of :meth:`instances`, sorted and cut in the store (keyset
+        paging: no Python work per instance of the class)."""
+        text = with_values(
+            saved_query("graphql/instances-page").text, "class", [ox.NamedNode(class_iri)]
+        )
+        if after is not None:  # the cursor's strings, in pyoxigraph's escaped literal form
+            row = f"({ox.Literal(after[0])} {ox.Literal(after[1])})"
+            text = text.replace(_NO_CURSOR, f"VALUES (?afterKey ?afterIri) {{ {row} }}")
+        rows = await asyncio.to_thread(select_text, self.kg.store, text, limit=count)
+        return [
+            (row["node"].value, row["label"].value)
+            for row in rows
+            if isinstance(row.get("node"), ox.NamedNode) and "label" in row
+        ]
+
+    async def instance_count(self, class_iri: str) -> int:
+        """How many instances (IRIs) a class has, counted in the store."""
+        rows = await self.query(
+            "graphql/instance-count", values=("class", [ox.NamedNode(class_iri)])
+        )
+        return int(rows[0]["count"].value) if rows and "count" in rows[0] else 0
 
     async def process_tree(self) -> ProcessTree:
         """The direct sub-process links, read once per request."""
