@@ -144,3 +144,31 @@ def test_queue_overflow_is_refused_at_once(store: ox.Store) -> None:
             thread.join()
         sandbox.close()
     assert all(isinstance(e, EvaluationTimeout) for e in errors)
+
+
+def test_published_context_is_what_workers_see_and_old_workers_retire() -> None:
+    """After ``publish`` every evaluation gets the new context; workers are forked at
+    publication (none has to be forked by the next read), and a worker of an older
+    version that was busy during the publication is not reused."""
+    sandbox = Sandbox(deadline=5, workers=2)
+    sandbox.register("seen", lambda context: repr(context).encode(), contextual=True)
+    sandbox.register("pid", lambda: str(os.getpid()).encode())
+    sandbox.register("nap", lambda context, seconds: time.sleep(seconds) or b"", contextual=True)
+    try:
+        sandbox.publish(1, ("state", 1))
+        assert sandbox.run("seen") == b"('state', 1)"
+        forked = set(sandbox._all)
+        assert len(forked) == 2
+        napping = threading.Thread(target=sandbox.run, args=("nap", 0.5))
+        napping.start()
+        time.sleep(0.1)
+        sandbox.publish(2, ("state", 2))
+        napping.join()
+        assert sandbox.run("seen") == b"('state', 2)"
+        assert not forked & set(sandbox._all), "an old worker was kept"
+        assert len(sandbox._all) == 2
+    finally:
+        sandbox.close()
+    assert not sandbox._all
+    with pytest.raises(Overloaded):
+        sandbox.run("pid")

@@ -167,6 +167,9 @@ class Sandbox:
             except ResourceLimit:
                 self._discard(worker)
                 raise
+            except OSError:  # the worker is gone (killed by close())
+                self._discard(worker)
+                raise ResourceLimit("the query worker stopped without an answer") from None
             with self._guard:
                 reusable = worker.version == self.version and not self._closed
                 if reusable:
