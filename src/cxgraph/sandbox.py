@@ -164,11 +164,12 @@ class Sandbox:
             except EvaluationTimeout:
                 self._discard(worker)
                 raise EvaluationTimeout(f"the query ran past its deadline of {limit:g} s") from None
-            except ResourceLimit:
+            except (ResourceLimit, OSError) as error:  # OSError: a worker close() killed
                 self._discard(worker)
-                raise
-            except OSError:  # the worker is gone (killed by close())
-                self._discard(worker)
+                if self._closed:
+                    raise Overloaded("the server is shutting down; retry shortly") from None
+                if isinstance(error, ResourceLimit):
+                    raise
                 raise ResourceLimit("the query worker stopped without an answer") from None
             with self._guard:
                 reusable = worker.version == self.version and not self._closed
@@ -199,6 +200,8 @@ class Sandbox:
             self._discard(worker)
 
     def _checkout(self) -> _Worker:
+        if self._closed:  # closed while this caller waited for a slot
+            raise Overloaded("the server is shutting down")
         current = self.version
         stale: list[_Worker] = []
         chosen: _Worker | None = None

@@ -9,7 +9,8 @@ loopback and a real HTTP client.
   fast from the last committed state.
 - A Graph Store export is capped (quads and bytes: 413, never cut) and runs in a worker.
 - SIGTERM stops the server cleanly: its workers are gone, and a start on the same
-  directory right after opens it, 20 times over.
+  directory right after opens it, 20 times over; a query still running when the grace
+  period ends gets 503, not a dropped connection or a 500.
 """
 
 from __future__ import annotations
@@ -228,3 +229,36 @@ def test_restarts_right_after_stops_always_open_the_store(tmp_path: Path) -> Non
         f"{max(stops):.2f} s; start p50 {statistics.median(started):.2f} s max "
         f"{max(started):.2f} s"
     )
+
+
+def test_a_stop_with_a_query_in_flight_ends_within_the_grace_period(tmp_path: Path) -> None:
+    env = environment(CXGRAPH_SHUTDOWN_GRACE="1", CXGRAPH_QUERY_TIMEOUT="30")
+    live = start_server("--store", str(tmp_path / "store"), *data_args(), env=env)
+    outcome: list[httpx2.Response] = []
+
+    def slow_read() -> None:
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        with httpx2.Client(timeout=60) as client:
+            outcome.append(client.get(live.url + "/sparql", params={"query": slow}))
+
+    reader = threading.Thread(target=slow_read)
+    try:
+        reader.start()
+        time.sleep(0.5)  # the query is now running in a worker
+        workers = children_of(live.process.pid)
+        begin = time.monotonic()
+        live.process.send_signal(signal.SIGTERM)
+        live.process.wait(timeout=20)
+        took = time.monotonic() - begin
+        reader.join(timeout=20)
+    finally:
+        stop_server(live)
+    answer = outcome[0]
+    print(f"stop with a 30 s query in flight: {took:.2f} s; the client got {answer.status_code}")
+    assert took < 1 + 3
+    assert not [pid for pid in workers if alive(pid)]
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["error"] == "overloaded"
+    assert "shutting down" in answer.json()["message"]
+    again = start_server("--store", str(tmp_path / "store"), env=environment())
+    stop_server(again)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -149,15 +151,34 @@ def _close(kg: KnowledgeGraph, grace: float) -> None:
 def serve(settings: Settings) -> None:
     """Run the app with uvicorn on ``settings.host``/``settings.port`` (h11: with
     httptools, POSTs from Java clients broke). SIGTERM or SIGINT stops accepting
-    connections, lets requests in flight finish for ``settings.shutdown_grace`` seconds,
-    then stops the workers and flushes the store."""
+    connections and lets requests in flight finish for ``settings.shutdown_grace``
+    seconds; evaluations still running half a second before the end are stopped (503
+    ``overloaded``, "shutting down"), then the workers are reaped and the store flushed."""
     import uvicorn
 
-    uvicorn.run(
-        create_app(settings),
+    grace = max(1.0, settings.shutdown_grace)
+    app = create_app(settings)
+
+    def stop_evaluations() -> None:
+        sandbox: Sandbox | None = getattr(app.state, "sandbox", None)
+        if sandbox is not None:
+            sandbox.close()
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            loop = asyncio.get_running_loop()
+            closer = loop.call_later(grace - 0.5, stop_evaluations)
+            try:
+                await super().shutdown(sockets)
+            finally:
+                closer.cancel()
+
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         http="h11",
         log_level="warning",
-        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace)),
+        timeout_graceful_shutdown=math.ceil(grace),
     )
+    Server(config).run()
