@@ -5,8 +5,12 @@ OWL 2 RL reasoner. :func:`instance_closure` is the part of a store both must agr
 every asserted or inferred triple about an individual, leaving out the schema (triples
 whose subject is a class, a property or part of an axiom, and the RDF/RDFS/OWL vocabulary
 as predicate or as type), reflexive ``owl:sameAs`` and triples with a literal subject
-(which a store cannot hold). Blank nodes keep their store labels, which owlrl's copy of
-the store keeps too.
+(which a store cannot hold). Membership in an anonymous class expression (``x rdf:type
+_:restriction``) is left out too: it is how a reasoner gets to a conclusion, and two sound
+OWL 2 RL reasoners may take different ways; what the conclusions say about named classes
+and properties is what must agree. So are owlrl's inconsistency messages (its error
+resources), which the OWLRL profile reports as diagnostics. Blank nodes keep their store
+labels, which owlrl's copy of the store keeps too.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from cxgraph.namespaces import GAPS_GRAPH, OWL, RDF, RDFS
 from cxgraph.store import Store
 
 _SCHEMA_NAMESPACES = (RDF, RDFS, OWL)
+OWLRL_ERRORS = "http://www.daml.org/2002/03/agents/agent-ont#"
 _KEPT = {RDF + "type", OWL + "sameAs"}
 _AXIOM_PREDICATES = {
     RDFS + "subClassOf",
@@ -61,10 +66,10 @@ def instance_closure(store: Store) -> set[Triple]:
         s, p, o = t.subject, t.predicate.value, t.object
         if isinstance(s, ox.Literal) or s in schema:
             continue
-        if p.startswith(_SCHEMA_NAMESPACES) and p not in _KEPT:
+        if (p.startswith(_SCHEMA_NAMESPACES) and p not in _KEPT) or p.startswith(OWLRL_ERRORS):
             continue
         if p == RDF + "type" and (
-            isinstance(o, ox.Literal)
+            isinstance(o, ox.Literal | ox.BlankNode)
             or (isinstance(o, ox.NamedNode) and o.value.startswith(_SCHEMA_NAMESPACES))
         ):
             continue

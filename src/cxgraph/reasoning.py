@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -24,6 +25,7 @@ from cxgraph.rules import Keys, Rule, key_of, render_construct, restore_blanks
 from cxgraph.store import Store
 
 DELTA = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta")
+_OWLRL_ERRORS = "http://www.daml.org/2002/03/agents/agent-ont#"
 
 
 class ReasoningProfile(Enum):
@@ -189,10 +191,16 @@ def _infer_owlrl(store: Store) -> InferenceReport:
     asserted = store.to_rdflib(store.asserted_graphs())
     closure = rdflib.Graph()
     for t in asserted:
-        closure.add(t)
+        closure.add(_opaque(t))
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(closure)
+    closure = _restored(closure)
     inferred = []
+    errors = set(closure.subjects(rdflib.RDF.type, rdflib.URIRef(_OWLRL_ERRORS + "ErrorMessage")))
     for s, p, o in closure:
+        if s in errors:  # an inconsistency owlrl found: a warning, not a statement
+            if str(p) == _OWLRL_ERRORS + "error":
+                report.diagnostics.append(Diagnostic(f"owlrl: {o}"))
+            continue
         if isinstance(s, rdflib.Literal) or (p == rdflib.OWL.sameAs and s == o):
             continue
         if (s, p, o) in asserted:
@@ -202,6 +210,33 @@ def _infer_owlrl(store: Store) -> InferenceReport:
     store.replace_graph(INFERRED_GRAPH, inferred)
     report.rounds = 1
     return report
+
+
+_ILL_TYPED = "urn:cxgraph:ill-typed:"
+
+
+def _opaque(triple: tuple[Any, Any, Any]) -> tuple[Any, Any, Any]:
+    """owlrl raises on an ill-typed literal (``"high"^^xsd:decimal``); hand it one with an
+    opaque datatype instead, which it carries through unchanged."""
+    import rdflib
+
+    s, p, o = triple
+    if isinstance(o, rdflib.Literal) and o.datatype and o.ill_typed:
+        o = rdflib.Literal(str(o), datatype=rdflib.URIRef(_ILL_TYPED + str(o.datatype)))
+    return s, p, o
+
+
+def _restored(graph: Any) -> Any:
+    """The closure with the opaque literals of :func:`_opaque` turned back."""
+    import rdflib
+
+    restored = rdflib.Graph()
+    for s, p, o in graph:
+        if isinstance(o, rdflib.Literal) and str(o.datatype or "").startswith(_ILL_TYPED):
+            datatype = rdflib.URIRef(str(o.datatype)[len(_ILL_TYPED) :])
+            o = rdflib.Literal(str(o), datatype=datatype)
+        restored.add((s, p, o))
+    return restored
 
 
 def _local(iri: str) -> str:

@@ -1,0 +1,74 @@
+"""Differential tests: the RULES profile against owlrl, the reference OWL 2 RL reasoner.
+
+For random models (``tests/random_models.py``) the instance closure (``cxgraph.closure``)
+of both profiles over the same store must be equal, and so must the gap findings. CI runs
+the ``ci`` hypothesis profile (a few hundred examples, derandomized: the same ones every
+run); ``python benchmarks/differential.py --examples 10000`` runs a long search. A model on
+which they ever differed is kept in ``tests/fixtures/differential/`` and checked here.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cxgraph import build_knowledge_graph
+from cxgraph.closure import compare_with_owlrl
+from cxgraph.gaps import detect_gaps
+from tests.conftest import FIXTURES
+from tests.random_models import random_model
+
+COUNTEREXAMPLES = FIXTURES / "differential"
+SAVE_TO = os.environ.get("CXGRAPH_DIFFERENTIAL_SAVE")
+"""Where a failing model is written (the long search sets it), to keep as a fixture."""
+
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "long",
+    max_examples=int(os.environ.get("CXGRAPH_DIFFERENTIAL_EXAMPLES", "10000")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("CXGRAPH_DIFFERENTIAL_PROFILE", "ci"))
+
+
+def assert_profiles_agree(path: Path) -> None:
+    kg = build_knowledge_graph([path])
+    rules_findings = [f.as_json() for f in kg.findings]
+    difference = compare_with_owlrl(kg.store)
+    assert not difference, f"{path}: {difference}"
+    assert [f.as_json() for f in detect_gaps(kg.store)] == rules_findings
+
+
+@given(st.randoms(use_true_random=False))
+def test_random_models_agree_with_owlrl(
+    tmp_path_factory: pytest.TempPathFactory, rng: random.Random
+) -> None:
+    path = tmp_path_factory.mktemp("model") / "model.trig"
+    path.write_text(random_model(rng), encoding="utf-8")
+    try:
+        assert_profiles_agree(path)
+    except AssertionError:
+        if SAVE_TO:
+            target = Path(SAVE_TO)
+            target.mkdir(parents=True, exist_ok=True)
+            (target / f"counterexample-{len(list(target.iterdir())) + 1}.trig").write_text(
+                path.read_text(encoding="utf-8"), encoding="utf-8"
+            )
+        raise
+
+
+@pytest.mark.parametrize("path", sorted(COUNTEREXAMPLES.glob("*.trig")), ids=lambda p: p.name)
+def test_counterexamples_found_before_agree(path: Path) -> None:
+    assert_profiles_agree(path)
