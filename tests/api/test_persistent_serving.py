@@ -59,6 +59,13 @@ def store_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
     stop_server(live)
 
 
+@pytest.fixture(scope="module")
+def memory_server() -> Iterator[LiveServer]:
+    live = start_server(*data_args(), env=environment())
+    yield live
+    stop_server(live)
+
+
 def ask(client: httpx2.Client, url: str, pattern: str) -> bool:
     reply = client.get(
         url + "/sparql",
@@ -97,9 +104,13 @@ def test_a_read_right_after_a_write_sees_it_and_never_waits(store_server: LiveSe
     assert slow == []
 
 
+@pytest.mark.parametrize("mode", ["store", "memory"])
 def test_a_data_slow_update_stops_at_the_deadline_and_changes_nothing(
-    store_server: LiveServer,
+    mode: str, request: pytest.FixtureRequest
 ) -> None:
+    """On disk and in memory alike: 503 at the deadline, nothing written, and reads and
+    /health answered meanwhile from the last committed state."""
+    store_server: LiveServer = request.getfixturevalue(f"{mode}_server")
     health: list[float] = []
     reads: list[float] = []
     stop = threading.Event()
@@ -138,8 +149,8 @@ def test_a_data_slow_update_stops_at_the_deadline_and_changes_nothing(
     health_p95 = statistics.quantiles(health, n=20)[-1]
     read_p95 = statistics.quantiles(reads, n=20)[-1]
     print(
-        f"slow update: 503 in {took:.2f} s; during it /health p95 {health_p95 * 1000:.1f} ms "
-        f"(n={len(health)}), reads p95 {read_p95 * 1000:.1f} ms"
+        f"slow update ({mode}): 503 in {took:.2f} s; during it /health p95 "
+        f"{health_p95 * 1000:.1f} ms (n={len(health)}), reads p95 {read_p95 * 1000:.1f} ms"
     )
     assert len(health) >= 10
     assert health_p95 < 0.2
