@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from rich.console import Console
 
 from cxgraph import __version__, resources
 from cxgraph.cli_help import CxTyper
+from cxgraph.diagnostics import Diagnostic
 from cxgraph.errors import CxGraphError, InputError, QueryError
 from cxgraph.gaps import Severity, select_rules
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
@@ -90,13 +92,40 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+@dataclass
+class _Session:
+    """The options every command shares (given anywhere on the command line)."""
+
+    strict: bool = False
+    debug: bool = False
+    lang: str | None = None
+
+
+_session = _Session()
+
+
 @app.callback()
 def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
     ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 2 on any warning about the model.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")
+    ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="TAG",
+            help="Language of the labels in messages (default: en, then untagged, then any).",
+        ),
+    ] = None,
 ) -> None:
-    """cxgraph command line."""
+    """cxgraph command line. --strict, --debug and --lang may follow any command."""
+    _session.strict, _session.debug, _session.lang = strict, debug, lang
 
 
 @contextmanager
@@ -129,7 +158,16 @@ def _build(
 ) -> KnowledgeGraph:
     fmt = parse_format_name(input_format) if input_format else None
     with _progress("Loading, reasoning and detecting gaps…", quiet):
-        return build_knowledge_graph(data, store_path=store, profile=profile, source_format=fmt)
+        kg = build_knowledge_graph(
+            data, store_path=store, profile=profile, source_format=fmt, strict=_session.strict
+        )
+    _warn(kg.warnings)
+    return kg
+
+
+def _warn(warnings: Sequence[Diagnostic]) -> None:
+    for warning in warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False, markup=True)
 
 
 @app.command()
@@ -480,6 +518,8 @@ def serve(
         for path in settings.data:
             if not path.is_file():
                 raise CxGraphError(f"{path}: no such file")
+        if _session.strict:  # check the model before serving it (warnings: exit 2)
+            build_knowledge_graph(list(settings.data) or None, profile=profile, strict=True)
     except (CxGraphError, OSError) as error:
         raise _fail(CxGraphError(str(error))) from None
     err.print(f"cxgraph {__version__} serving on http://{host}:{port}/", highlight=False)
@@ -608,9 +648,44 @@ def expand_variadic(argv: Sequence[str]) -> list[str]:
     return result
 
 
+_SHARED_FLAGS = {"--strict", "--debug"}
+_SHARED_VALUED = {"--lang"}
+
+
+def hoist_shared_options(argv: Sequence[str]) -> list[str]:
+    """Move the options every command shares (``--strict``, ``--debug``, ``--lang TAG``)
+    in front of the command, so they may be written anywhere."""
+    shared: list[str] = []
+    rest: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg in _SHARED_FLAGS or (arg.split("=", 1)[0] in _SHARED_VALUED and "=" in arg):
+            shared.append(arg)
+        elif arg in _SHARED_VALUED:
+            shared += [arg, next(args, "")]
+        else:
+            rest.append(arg)
+    return [*shared, *rest]
+
+
 def main() -> None:
-    """Console-script entry point."""
-    app(args=expand_variadic(sys.argv[1:]), prog_name="cxgraph")
+    """Console-script entry point. An unexpected error prints one line (``--debug``: the
+    traceback) and exits 2; no traceback reaches a user otherwise."""
+    argv = hoist_shared_options(expand_variadic(sys.argv[1:]))
+    try:
+        app(args=argv, prog_name="cxgraph", standalone_mode=True)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as error:
+        if "--debug" in argv:
+            raise
+        err.print(
+            f"[bold red]error:[/] unexpected {type(error).__name__}: {error}. "
+            "This is a bug in cxgraph; rerun with --debug for the traceback and report it.",
+            highlight=False,
+            markup=True,
+        )
+        sys.exit(2)
 
 
 __all__ = ["app", "main"]

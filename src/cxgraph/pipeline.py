@@ -16,6 +16,8 @@ import pyoxigraph as ox
 import rdflib
 
 from cxgraph import resources
+from cxgraph.diagnostics import Diagnostic, diagnose_load
+from cxgraph.errors import InputError
 from cxgraph.gaps import Finding, Severity, read_findings, write_gaps
 from cxgraph.incremental import ChangeReport, apply_change
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH
@@ -35,6 +37,14 @@ class KnowledgeGraph:
     _findings: list[Finding] | None = field(default=None, repr=False)
     version: int = 0
     """Bumped by every write, so readers forked from an older state are retired."""
+    load_diagnostics: list[Diagnostic] = field(default_factory=list)
+    """What the last load read but cannot use (see ``diagnostics``)."""
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """Warnings about the model: from the last load and from reasoning."""
+        inferred = self.inference.diagnostics if self.inference is not None else []
+        return [*self.load_diagnostics, *inferred]
 
     @property
     def findings(self) -> list[Finding]:
@@ -75,6 +85,7 @@ class KnowledgeGraph:
         """Load sources (all or nothing), then refresh inference and gaps."""
         with self.store.lock:
             counts = self.store.load_sources(sources)
+            self.load_diagnostics = diagnose_load(self.store, sources, counts)
             self.refresh()
         return counts
 
@@ -127,10 +138,14 @@ def build_knowledge_graph(
     store_path: Path | None = None,
     profile: ReasoningProfile = ReasoningProfile.RULES,
     source_format: SourceFormat | None = None,
+    strict: bool = False,
 ) -> KnowledgeGraph:
     """Load ``data`` (default: the bundled samples, unless a persistent store already holds
-    data), reason and detect gaps. Raises InputError, store unchanged, on bad input."""
+    data), reason and detect gaps. Raises InputError, store unchanged, on bad input, and
+    with ``strict`` on any warning (a persistent store is checked in memory first)."""
     sources = [Source.from_path(p, source_format) for p in data or []]
+    if strict and store_path is not None and sources:
+        build_knowledge_graph(data, profile=profile, source_format=source_format, strict=True)
     store = open_store(store_path)
     if not sources and not store.data_graphs():
         sources = [Source.from_path(p) for p in resources.sample_files()]
@@ -139,4 +154,15 @@ def build_knowledge_graph(
         kg.apply_sources(sources)
     else:
         kg.refresh()
+    if strict and kg.warnings:
+        raise StrictError(kg.warnings)
     return kg
+
+
+class StrictError(InputError):
+    """``strict`` and the model has warnings: each is named, nothing is kept."""
+
+    def __init__(self, warnings: Sequence[Diagnostic]) -> None:
+        self.warnings = list(warnings)
+        lines = "\n".join(f"  {w}" for w in warnings)
+        super().__init__(f"{len(warnings)} warning(s) and --strict:\n{lines}")

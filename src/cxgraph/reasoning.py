@@ -22,7 +22,7 @@ from cxgraph.axioms import AxiomCompiler
 from cxgraph.diagnostics import Diagnostic
 from cxgraph.namespaces import GRAPH_PREFIX, INFERRED_GRAPH
 from cxgraph.rules import Keys, Rule, key_of, render_construct, restore_blanks
-from cxgraph.store import Store
+from cxgraph.store import Store, quiet_rdflib_literals
 
 DELTA = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta")
 _OWLRL_ERRORS = "http://www.daml.org/2002/03/agents/agent-ont#"
@@ -188,12 +188,13 @@ def _infer_owlrl(store: Store) -> InferenceReport:
     import rdflib
 
     report = InferenceReport(ReasoningProfile.OWLRL)
-    asserted = store.to_rdflib(store.asserted_graphs())
-    closure = rdflib.Graph()
-    for t in asserted:
-        closure.add(_opaque(t))
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(closure)
-    closure = _restored(closure)
+    with quiet_rdflib_literals():
+        asserted = store.to_rdflib(store.asserted_graphs())
+        closure = rdflib.Graph()
+        for t in asserted:
+            closure.add(_opaque(t))
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(closure)
+        closure = _restored(closure)
     inferred = []
     errors = set(closure.subjects(rdflib.RDF.type, rdflib.URIRef(_OWLRL_ERRORS + "ErrorMessage")))
     for s, p, o in closure:

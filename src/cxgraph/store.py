@@ -10,8 +10,10 @@ fails part-way drops every graph it created (see :meth:`Store.load_sources`).
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as oxi
@@ -219,6 +221,19 @@ class Store:
         for t in self.triples(graphs if graphs is not None else self.graphs()):
             graph.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
         return graph
+
+
+@contextmanager
+def quiet_rdflib_literals() -> Iterator[None]:
+    """Silence rdflib's traceback logging for ill-typed literals (``"eight"^^xsd:decimal``)
+    while rdflib tools run: cxgraph reports each one as a warning naming file and line."""
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _to_rdflib(term: object) -> rdflib.term.Node:

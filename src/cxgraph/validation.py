@@ -22,7 +22,7 @@ from rdflib.namespace import SH
 
 from cxgraph import resources
 from cxgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
-from cxgraph.store import Store
+from cxgraph.store import Store, quiet_rdflib_literals
 
 _PYSHACL_LOCK = threading.Lock()
 """Serialises pyshacl runs: the state it guards (rdflib's SPARQL parser) is per process."""
@@ -69,10 +69,11 @@ def validate(store: Store, shapes: rdflib.Graph | None = None) -> ValidationRepo
     import pyshacl
 
     graphs = [*store.data_graphs(), ONTOLOGY_GRAPH, INFERRED_GRAPH]
-    data = store.to_rdflib([g for g in graphs if store.ox.contains_named_graph(g)])
-    shapes = shapes if shapes is not None else load_shapes()
-    with _PYSHACL_LOCK:
-        _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, inference="none")
+    with quiet_rdflib_literals():
+        data = store.to_rdflib([g for g in graphs if store.ox.contains_named_graph(g)])
+        shapes = shapes if shapes is not None else load_shapes()
+        with _PYSHACL_LOCK:
+            _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, inference="none")
     assert isinstance(report, rdflib.Graph)
     results = []
     for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):

@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kg = await asyncio.to_thread(_build, settings)
+        for warning in kg.warnings:
+            log.warning("%s", warning)
         sandbox = Sandbox(
             deadline=settings.query_timeout,
             workers=settings.max_workers,
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "version": __version__,
                 "triples": state.triples,
                 "findings": state.findings,
+                "warnings": list(state.warnings),
             }
         )
 

@@ -35,6 +35,7 @@ class Committed:
     version: int
     triples: int
     findings: int
+    warnings: tuple[str, ...] = ()
 
 
 def get_kg(request: Request) -> KnowledgeGraph:
@@ -77,7 +78,9 @@ def publish(app: FastAPI) -> None:
     held (or before serving)."""
     kg: KnowledgeGraph = app.state.kg
     context = kg if kg.store.path is None else snapshot(kg)
-    app.state.committed = Committed(kg.version, len(context.store), len(kg.findings))
+    app.state.committed = Committed(
+        kg.version, len(context.store), len(kg.findings), tuple(map(str, kg.warnings))
+    )
     get_sandbox(app).publish(kg.version, context)
 
 
