@@ -31,7 +31,7 @@ import signal
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from functools import partial
@@ -40,7 +40,7 @@ from cxgraph.errors import CxGraphError, InputError, QueryError
 
 _HEADER = struct.Struct("!BQ")
 _LENGTH = struct.Struct("!Q")
-_OK, _QUERY_ERROR, _INPUT_ERROR, _OTHER_ERROR = 0, 1, 2, 3
+_OK, _QUERY_ERROR, _INPUT_ERROR, _OTHER_ERROR, _CHUNK = 0, 1, 2, 3, 4
 
 Evaluation = Callable[..., bytes]
 
@@ -94,17 +94,28 @@ class Sandbox:
         self._workers = workers
         self._registry: dict[str, Evaluation] = {}
         self._contextual: set[str] = set()
+        self._streaming: set[str] = set()
         self._idle: list[_Worker] = []
         self._all: dict[int, _Worker] = {}
         self._published: tuple[object, object] = (_UNPUBLISHED, None)
         self._closed = False
 
-    def register(self, name: str, evaluation: Evaluation, *, contextual: bool = False) -> None:
+    def register(
+        self,
+        name: str,
+        evaluation: Evaluation,
+        *,
+        contextual: bool = False,
+        streaming: bool = False,
+    ) -> None:
         """Make ``evaluation`` callable by name in workers forked from now on; a
-        ``contextual`` one gets the published context as its first argument."""
+        ``contextual`` one gets the published context as its first argument, a
+        ``streaming`` one then an ``emit(bytes)`` function (see :meth:`stream`)."""
         self._registry[name] = evaluation
         if contextual:
             self._contextual.add(name)
+        if streaming:
+            self._streaming.add(name)
         self.retire()
 
     def publish(self, version: object, context: object, *, prefork: int | None = None) -> None:
@@ -137,6 +148,17 @@ class Sandbox:
         """Run a registered evaluation in a worker; the bytes it returns, or
         EvaluationTimeout, Overloaded, ResourceLimit, or the QueryError/InputError it
         raised. ``args`` must pickle. A client may only ask for a shorter deadline."""
+        chunks = list(self.stream(name, *args, deadline=deadline))
+        return b"".join(chunks)
+
+    def stream(
+        self, name: str, *args: object, deadline: float | None = None
+    ) -> Generator[bytes, None, None]:
+        """Like :meth:`run`, but the answer comes as it is made: a ``streaming``
+        evaluation gets an ``emit`` function (after the context, if any) whose chunks are
+        yielded here at once; its return value is the last chunk. The deadline covers the
+        whole stream, and the worker's slot is held until the stream ends. Closing the
+        iterator early kills the worker."""
         if name not in self._registry:
             raise QueryError(f"no evaluation named {name!r}")
         if self._closed:
@@ -155,30 +177,38 @@ class Sandbox:
                 self._waiting -= 1
         with self._guard:
             self.busy += 1
+        worker: _Worker | None = None
+        finished = False
         try:
             worker = self._checkout()
             deadline_at = started + limit
             try:
                 _send(worker.requests, pickle.dumps((name, args)))
-                answer = _receive(worker.answers, deadline_at)
+                while True:
+                    answer = _receive(worker.answers, deadline_at)
+                    if answer[0] != _CHUNK:
+                        break
+                    yield answer[_HEADER.size :]
             except EvaluationTimeout:
-                self._discard(worker)
                 raise EvaluationTimeout(f"the query ran past its deadline of {limit:g} s") from None
             except (ResourceLimit, OSError) as error:  # OSError: a worker close() killed
-                self._discard(worker)
                 if self._closed:
                     raise Overloaded("the server is shutting down; retry shortly") from None
                 if isinstance(error, ResourceLimit):
                     raise
                 raise ResourceLimit("the query worker stopped without an answer") from None
-            with self._guard:
-                reusable = worker.version == self.version and not self._closed
-                if reusable:
-                    self._idle.append(worker)
-            if not reusable:
-                self._discard(worker)
-            return _unpack(answer)
+            finished = True
+            last = _unpack(answer)
+            if last:
+                yield last
         finally:
+            if worker is not None:
+                with self._guard:
+                    reusable = finished and worker.version == self.version and not self._closed
+                    if reusable:
+                        self._idle.append(worker)
+                if not reusable:
+                    self._discard(worker)
             with self._guard:
                 self.busy -= 1
             self._slots.release()
@@ -235,10 +265,12 @@ class Sandbox:
             for fd in (request_write, answer_read, *others):
                 with suppress(OSError):
                     os.close(fd)
-            registry = {
-                name: partial(evaluation, context) if name in self._contextual else evaluation
-                for name, evaluation in self._registry.items()
-            }
+            emit = partial(_send_answer, answer_write, _CHUNK)
+            registry = {}
+            for name, evaluation in self._registry.items():
+                leading = [context] if name in self._contextual else []
+                leading += [emit] if name in self._streaming else []
+                registry[name] = partial(evaluation, *leading) if leading else evaluation
             _serve(request_read, answer_write, registry, self._memory_limit)
         os.close(request_read)
         os.close(answer_write)
@@ -338,7 +370,7 @@ def _receive(fd: int, deadline_at: float) -> bytes:
         ready, _, _ = select.select([fd], [], [], remaining)
         if not ready:
             continue
-        chunk = os.read(fd, 1 << 20)
+        chunk = os.read(fd, min(needed - len(buffer), 1 << 20))  # never into the next answer
         if not chunk:
             raise ResourceLimit("the query worker stopped without an answer (memory limit?)")
         buffer += chunk

@@ -232,3 +232,26 @@ def test_oversized_graph_is_413() -> None:
         )
         assert response.status_code == 413
         assert all_quads(small) == before
+
+
+def test_exports_past_their_caps_are_refused_never_cut() -> None:
+    """Quads over ``max_export_quads``, or bytes over ``max_response_bytes`` found before
+    the first chunk is sent, get 413 ``too_large``; a graph within both is answered whole,
+    with its quad count."""
+    settings = Settings(data=SAMPLES, max_export_quads=200, max_response_bytes=20_000)
+    with TestClient(create_app(settings)) as capped:
+        total = capped.get("/health").json()["triples"]
+        assert total > 200
+        for params in ({}, {"default": ""}):
+            refused = capped.get(SERVICE, params=params)
+            assert refused.status_code == 413, refused.text[:200]
+            assert refused.json()["error"] == "too_large"
+            assert "200 quads" in refused.json()["message"]
+    settings = Settings(data=SAMPLES, max_response_bytes=100_000)  # the union: 160 kB
+    with TestClient(create_app(settings)) as capped:
+        refused = capped.get(SERVICE, params={"default": ""})
+        assert refused.status_code == 413, refused.text[:200]
+        assert "100000 bytes" in refused.json()["message"]
+        small = capped.get(SERVICE, params={"graph": SALON_GRAPH, "format": "nt"})
+        assert small.status_code == 200, small.text[:200]
+        assert int(small.headers["X-Cxgraph-Quads"]) == small.content.count(b"\n") > 0

@@ -157,18 +157,26 @@ def test_a_data_slow_update_stops_at_the_deadline_and_changes_nothing(
     assert read_p95 < 0.5
 
 
-def test_a_graph_store_export_is_bounded(tmp_path: Path) -> None:
-    env = environment(CXGRAPH_MAX_EXPORT_QUADS="500")
+def test_a_graph_store_export_is_bounded_and_streamed(tmp_path: Path) -> None:
+    label = "a label long enough for a line over 128 bytes ".ljust(60, ".")
+    big = "".join(f'<{EX}s{i}> <{EX}label> "{label}{i:06d}" .\n' for i in range(6000))
+    env = environment(CXGRAPH_MAX_EXPORT_QUADS="5000")
     live = start_server("--store", str(tmp_path / "store"), *data_args(), env=env)
     try:
         with httpx2.Client(timeout=30) as client:
-            health = client.get(live.url + "/health").json()
-            assert health["triples"] > 500
-            whole = client.get(live.url + "/rdf-graphs/service")
-            assert whole.status_code == 413, whole.text[:200]
-            assert whole.json()["error"] == "too_large"
-            union = client.get(live.url + "/rdf-graphs/service?default")
-            assert union.status_code == 413
+            assert client.get(live.url + "/health").json()["triples"] > 1000
+            put = client.put(
+                live.url + "/rdf-graphs/service",
+                params={"graph": EX + "big"},
+                content=big.encode(),
+                headers={**AUTH, "Content-Type": "application/n-triples"},
+            )
+            assert put.status_code == 201, put.text
+            for path in ("/rdf-graphs/service", "/rdf-graphs/service?default"):
+                refused = client.get(live.url + path)
+                assert refused.status_code == 413, refused.text[:200]
+                assert refused.json()["error"] == "too_large"
+                assert "5000 quads" in refused.json()["message"]
             small = update(
                 client, live.url, f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}a> <{EX}p> 1 }} }}"
             )
@@ -176,15 +184,36 @@ def test_a_graph_store_export_is_bounded(tmp_path: Path) -> None:
             reply = client.get(live.url + "/rdf-graphs/service", params={"graph": EX + "g"})
             assert reply.status_code == 200
             assert reply.headers["X-Cxgraph-Quads"] == "1"
+            assert "content-length" in reply.headers
     finally:
         stop_server(live)
-    env = environment(CXGRAPH_MAX_RESPONSE_BYTES="20000")
+    env = environment(CXGRAPH_MAX_EXPORT_QUADS="6000", CXGRAPH_MAX_RESPONSE_BYTES="2000000")
     live = start_server("--store", str(tmp_path / "store"), env=env)
     try:
         with httpx2.Client(timeout=30) as client:
-            reply = client.get(live.url + "/rdf-graphs/service?default")
-            assert reply.status_code == 413
-            assert "bytes" in reply.json()["message"]
+            params = {"graph": EX + "big", "format": "ntriples"}
+            with client.stream("GET", live.url + "/rdf-graphs/service", params=params) as reply:
+                assert reply.status_code == 200
+                assert reply.headers.get("transfer-encoding") == "chunked"
+                assert reply.headers["X-Cxgraph-Quads"] == "6000"
+                body = b"".join(reply.iter_bytes())
+            assert body.count(b"\n") == 6000
+    finally:
+        stop_server(live)
+    env = environment(CXGRAPH_MAX_EXPORT_QUADS="6000", CXGRAPH_MAX_RESPONSE_BYTES="600000")
+    live = start_server("--store", str(tmp_path / "store"), env=env)
+    try:
+        with httpx2.Client(timeout=30) as client:
+            params = {"graph": EX + "big", "format": "ntriples"}
+            # past the cap after the first chunk went out: broken off, never cut silently
+            service = live.url + "/rdf-graphs/service"
+            with (
+                pytest.raises(httpx2.RemoteProtocolError),
+                client.stream("GET", service, params=params) as cut,
+            ):
+                assert cut.status_code == 200
+                b"".join(cut.iter_bytes())
+            assert client.get(live.url + "/health").status_code == 200
     finally:
         stop_server(live)
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from itertools import islice
+from typing import IO, cast
 
 import pyoxigraph as ox
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from cxgraph.api.protocol import (
     DATASET_FORMATS,
@@ -32,7 +34,7 @@ from cxgraph.api.protocol import (
     read_body,
     render_rdf,
 )
-from cxgraph.api.state import get_kg, get_settings, in_worker, writing
+from cxgraph.api.state import get_kg, get_sandbox, get_settings, writing
 from cxgraph.api.writes import (
     UPDATES_GRAPH,
     Changes,
@@ -42,7 +44,7 @@ from cxgraph.api.writes import (
     require_data_graph,
 )
 from cxgraph.config import Settings
-from cxgraph.errors import InputError
+from cxgraph.errors import InputError, QueryError
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.sandbox import Sandbox
 from cxgraph.sources import Source, format_for_media_type
@@ -90,8 +92,8 @@ def mount(app: FastAPI, settings: Settings) -> None:
             fmt = choose_format(request, GRAPH_FORMATS, "the default graph")
         else:
             fmt = choose_format(request, DATASET_FORMATS, "the dataset")
-        packed = await in_worker(
-            request,
+        sandbox = get_sandbox(request.app)
+        chunks = sandbox.stream(
             EXPORT,
             target.graph.value if target.graph is not None else None,
             target.default,
@@ -99,15 +101,44 @@ def mount(app: FastAPI, settings: Settings) -> None:
             settings.max_export_quads,
             settings.max_response_bytes,
         )
-        head, _, body = packed.partition(b"\n")
+        # the deadline covers the whole stream, a client that stops reading included
+        watchdog = asyncio.get_running_loop().call_later(sandbox.deadline, _stop, chunks)
+        try:
+            first = await asyncio.to_thread(next, chunks)
+        except BaseException:
+            watchdog.cancel()
+            raise
+        head, _, start = first.partition(b"\n")
         meta = json.loads(head)
         if meta["status"] != 200:
+            watchdog.cancel()
+            chunks.close()
             raise ProtocolError(meta["status"], meta["error"], meta["message"], READ_CORS)
-        return Response(
-            body,
-            media_type=fmt.content_type,
-            headers={**READ_CORS, "Vary": "Accept", "X-Cxgraph-Quads": str(meta["quads"])},
-        )
+
+        headers = {**READ_CORS, "Vary": "Accept", "X-Cxgraph-Quads": str(meta["quads"])}
+        try:
+            second = await asyncio.to_thread(next, chunks, None)
+        except QueryError as err:  # past the byte cap before anything was sent
+            watchdog.cancel()
+            raise ProtocolError(413, "too_large", str(err), READ_CORS) from None
+        except BaseException:
+            watchdog.cancel()
+            raise
+        if second is None:  # all of it came in the first chunk (256 KiB): with its length
+            watchdog.cancel()
+            return Response(start, media_type=fmt.content_type, headers=headers)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                yield start
+                yield second
+                while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+                    yield chunk
+            finally:
+                watchdog.cancel()
+                _stop(chunks)
+
+        return StreamingResponse(body(), media_type=fmt.content_type, headers=headers)
 
     @app.put(PATH, tags=["graph store"])
     async def put_graph(request: Request) -> JSONResponse:
@@ -138,52 +169,116 @@ EXPORT = "graph_store_export"
 def register(app: FastAPI, sandbox: Sandbox) -> None:
     """Make Graph Store exports available to the sandbox's workers."""
     del app
-    sandbox.register(EXPORT, _export_in_worker, contextual=True)
+    sandbox.register(EXPORT, _export_in_worker, contextual=True, streaming=True)
 
 
 def _export_in_worker(
     kg: KnowledgeGraph,
+    emit: Callable[[bytes], None],
     graph_iri: str | None,
     default: bool,
     format_name: str,
     max_quads: int,
     max_bytes: int,
 ) -> bytes:
-    """Runs in a worker: a JSON line (status, or the refusal), then the serialisation of
-    one graph, the union (``default``) or the dataset, refused past ``max_quads`` quads
-    or ``max_bytes`` bytes (413 ``too_large``: an export is never cut)."""
+    """Runs in a worker: a JSON line (the refusal, or status and quad count), then the
+    serialisation of one graph, the union (``default``) or the dataset, emitted in chunks
+    as it is written. More than ``max_quads`` quads are refused before anything is sent
+    (413 ``too_large``), and so is more than ``max_bytes`` bytes found before the first
+    chunk went out; found later, the stream is broken off (QueryError), so a client sees
+    an incomplete response: an export is never cut silently."""
     store = kg.store.ox
     fmt = next(f for f in (*GRAPH_FORMATS, *DATASET_FORMATS) if f.name == format_name)
-    items: list[ox.Triple] | list[ox.Quad]
+    items: Callable[[], Iterable[ox.Triple] | Iterable[ox.Quad]]
     if graph_iri is not None:
         graph = ox.NamedNode(graph_iri)
         if not store.contains_named_graph(graph):
             return _refusal(404, "not_found", f"the store holds no graph <{graph_iri}>")
-        quads = list(islice(store.quads_for_pattern(None, None, None, graph), max_quads + 1))
         as_quads = any(fmt.same(f) for f in DATASET_FORMATS)
-        items = quads if as_quads else [q.triple for q in quads]
+
+        def items() -> Iterable[ox.Triple] | Iterable[ox.Quad]:
+            quads = store.quads_for_pattern(None, None, None, graph)
+            return quads if as_quads else (q.triple for q in quads)
+
     elif default:
         triples: set[ox.Triple] = set()
         for quad in store:
             triples.add(quad.triple)
             if len(triples) > max_quads:
                 break
-        items = sorted(triples, key=str)
+        union = sorted(triples, key=str)
+
+        def items() -> Iterable[ox.Triple] | Iterable[ox.Quad]:
+            return union
+
     else:
-        items = list(islice(store, max_quads + 1))
-    hint = "export less: name one graph (?graph=IRI) or use SPARQL CONSTRUCT with LIMIT"
-    if len(items) > max_quads:
+
+        def items() -> Iterable[ox.Triple] | Iterable[ox.Quad]:
+            return (quad for quad in store)
+
+    count = sum(1 for _ in islice(items(), max_quads + 1))
+    if count > max_quads:
         return _refusal(
-            413, "too_large", f"the export has more than {max_quads} quads (triples); {hint}"
+            413, "too_large", f"the export has more than {max_quads} quads (triples); {_HINT}"
         )
-    body = render_rdf(items, fmt)
-    if len(body) > max_bytes:
-        return _refusal(
-            413,
-            "too_large",
-            f"the export would be {len(body)} bytes, more than {max_bytes}; {hint}",
-        )
-    return json.dumps({"status": 200, "quads": len(items)}).encode() + b"\n" + body
+    head = json.dumps({"status": 200, "quads": count}).encode() + b"\n"
+    output = _Chunks(emit, max_bytes, head)
+    try:
+        render_rdf(items(), fmt, output=cast(IO[bytes], output))
+    except OSError:  # what pyoxigraph makes of an exception raised in write()
+        if not output.exceeded:
+            raise
+        if not output.started:
+            return _refusal(
+                413, "too_large", f"the export is larger than {max_bytes} bytes; {_HINT}"
+            )
+        raise QueryError(
+            f"the export passed {max_bytes} bytes and was broken off; {_HINT}"
+        ) from None
+    output.flush()
+    return b""
+
+
+_HINT = "export less: name one graph (?graph=IRI) or use SPARQL CONSTRUCT with LIMIT"
+
+
+class _Chunks:
+    """A binary file that emits ``head`` and then what is written to it in chunks of
+    about 256 KiB; a write past ``limit`` bytes fails (``exceeded``). Until the first
+    chunk goes out (``started``) the export can still be refused cleanly."""
+
+    SIZE = 256 * 1024
+
+    def __init__(self, emit: Callable[[bytes], None], limit: int, head: bytes) -> None:
+        self._emit = emit
+        self._limit = limit
+        self._buffer = bytearray(head)
+        self.written = 0
+        self.started = False
+        self.exceeded = False
+
+    def write(self, data: bytes) -> int:
+        self.written += len(data)
+        if self.written > self._limit:
+            self.exceeded = True
+            raise OSError("the export is too large")
+        self._buffer += data
+        if len(self._buffer) >= self.SIZE:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer or not self.started:
+            self._emit(bytes(self._buffer))
+            self._buffer.clear()
+            self.started = True
+
+
+def _stop(chunks: Generator[bytes, None, None]) -> None:
+    """End an export stream (its worker is killed unless it finished); a stream being
+    read right now stops at its own deadline instead."""
+    with suppress(ValueError):  # "generator already executing"
+        chunks.close()
 
 
 def _refusal(status: int, error: str, message: str) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import IO
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -231,14 +232,16 @@ def render_rdf(
     items: Iterable[ox.Triple] | Iterable[ox.Quad],
     fmt: Format,
     prefixes: Mapping[str, str] | None = None,
+    output: IO[bytes] | None = None,
 ) -> bytes:
-    """Triples (or quads, for TriG and N-Quads) in ``fmt``, with cxgraph's prefixes."""
+    """Triples (or quads, for TriG and N-Quads) in ``fmt``, with cxgraph's prefixes; with
+    ``output``, written there as they are serialised (and b"" returned)."""
     if fmt.rdf is None:
         raise ValueError(f"{fmt.name} is not an RDF serialisation")
     chosen = None
     if fmt.rdf in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         chosen = {**PREFIXES, **(prefixes or {})}
-    return ox.serialize(items, format=fmt.rdf, prefixes=chosen) or b""
+    return ox.serialize(items, output, format=fmt.rdf, prefixes=chosen) or b""
 
 
 # -- request bodies, forms and query strings ------------------------------------------------
