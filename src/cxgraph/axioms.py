@@ -149,7 +149,7 @@ class AxiomCompiler:
                 self._skip(subject, what)
         if self._equality or self._pairs(OWL + "sameAs"):
             rules += _equality_rules()
-        return rules
+        return _read_memberships_only(rules)
 
     def _class_hierarchy(self, super_props: dict[Node, list[Node]]) -> dict[Node, list[Node]]:
         """Every class node's superclasses, closed once: the asserted subclass and
@@ -361,6 +361,23 @@ class AxiomCompiler:
             rules.append(Rule(f"prp-key {_show(cls)}", tuple(body), (Atom(X, SAME_AS, Y),)))
             self._equality = True
         return rules
+
+
+def _read_memberships_only(rules: list[Rule]) -> list[Rule]:
+    """Drop conclusions ``x rdf:type _:expr`` about anonymous class expressions that no rule
+    reads (the ontology's unions used as domains and ranges): they are not facts about
+    named classes or properties, and nothing follows from them."""
+    read = {a.o for r in rules for a in r.body if a.p == TYPE and isinstance(a.o, ox.BlankNode)}
+    kept = []
+    for rule in rules:
+        head = tuple(
+            a
+            for a in rule.head
+            if not (a.p == TYPE and isinstance(a.o, ox.BlankNode)) or a.o in read
+        )
+        if head:
+            kept.append(rule if head == rule.head else Rule(rule.name, rule.body, head))
+    return kept
 
 
 def _show(term: object) -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from cxgraph.fixpoint import DELTA, FixpointEngine, graph_keys
 from cxgraph.gaps import gap_rules, write_gaps
 from cxgraph.namespaces import (
     CX,
@@ -33,14 +34,7 @@ from cxgraph.namespaces import (
     RDF,
     RDFS,
 )
-from cxgraph.reasoning import (
-    DELTA,
-    FixpointEngine,
-    ReasoningProfile,
-    compile_rules,
-    graph_keys,
-    infer,
-)
+from cxgraph.reasoning import ReasoningProfile, compile_rules, infer
 from cxgraph.rules import (
     Atom,
     Keys,

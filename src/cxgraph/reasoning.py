@@ -20,11 +20,11 @@ import pyoxigraph as ox
 
 from cxgraph.axioms import AxiomCompiler
 from cxgraph.diagnostics import Diagnostic
-from cxgraph.namespaces import GRAPH_PREFIX, INFERRED_GRAPH
-from cxgraph.rules import Keys, Rule, key_of, render_construct, restore_blanks
+from cxgraph.fixpoint import FixpointEngine
+from cxgraph.namespaces import INFERRED_GRAPH
+from cxgraph.rules import Rule
 from cxgraph.store import Store, quiet_rdflib_literals
 
-DELTA = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta")
 _OWLRL_ERRORS = "http://www.daml.org/2002/03/agents/agent-ont#"
 
 
@@ -82,105 +82,6 @@ def _infer_rules(store: Store) -> InferenceReport:
     engine = FixpointEngine(store.ox, [*store.asserted_graphs(), INFERRED_GRAPH])
     report.rounds = engine.run(rules, report.added)
     return report
-
-
-_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_PREDICATES = "SELECT DISTINCT ?g ?p WHERE { GRAPH ?g { ?s ?p ?o } }"
-_CLASSES = (
-    "SELECT DISTINCT ?g ?c WHERE { "
-    "GRAPH ?g { ?s <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?c } FILTER(!isLiteral(?c)) }"
-)
-
-
-def graph_keys(store: ox.Store, graph: ox.NamedNode) -> Keys:
-    """The delta keys (predicates, and rdf:type with each class) of a graph's triples."""
-    keys: Keys = set()
-    for row in store.query(_PREDICATES, substitutions={ox.Variable("g"): graph}):  # type: ignore[union-attr]
-        keys.add((row["p"].value, None))
-    for row in store.query(_CLASSES, substitutions={ox.Variable("g"): graph}):  # type: ignore[union-attr]
-        keys.add((_TYPE, row["c"].value))
-    return keys
-
-
-class FixpointEngine:
-    """Runs rules to a fixpoint, semi-naively. Each rule is a SPARQL CONSTRUCT over the
-    source graphs (one variant per body atom that can match the last round's delta);
-    derived triples the store does not hold yet go to the inferred graph at once and
-    form the next round's delta.
-
-    ``run(seeded=True)`` starts from triples a caller put in :data:`DELTA` (already in the
-    store), evaluating only the rule variants they can feed: incremental maintenance."""
-
-    def __init__(self, store: ox.Store, sources: list[ox.NamedNode]) -> None:
-        self._store = store
-        self._sources = [*sources, INFERRED_GRAPH] if INFERRED_GRAPH not in sources else sources
-        self._known = set(self._sources)
-        self.touched: Keys = set()
-
-    def run(self, rules: list[Rule], added: Counter[str], *, seeded: bool = False) -> int:
-        db = self._store
-        if not seeded and db.contains_named_graph(DELTA):
-            db.remove_graph(DELTA)
-        delta_keys: Keys | None = graph_keys(db, DELTA) if seeded else None
-        rounds = 0
-        try:
-            while delta_keys is None or delta_keys:
-                rounds += 1
-                fresh: list[ox.Triple] = []
-                seen: set[ox.Triple] = set()
-                for rule in rules:
-                    self._apply(rule, delta_keys, added, fresh, seen)
-                delta_keys = self._advance(fresh)
-        finally:
-            if db.contains_named_graph(DELTA):
-                db.remove_graph(DELTA)
-        return rounds
-
-    def _apply(
-        self,
-        rule: Rule,
-        delta_keys: Keys | None,
-        added: Counter[str],
-        fresh: list[ox.Triple],
-        seen: set[ox.Triple],
-    ) -> None:
-        if delta_keys is None:
-            variants: list[int | None] = [None]
-        else:
-            variants = [i for i, atom in enumerate(rule.body) if atom.matches(delta_keys)]
-        db = self._store
-        new: list[ox.Triple] = []
-        for variant in variants:
-            triples = db.query(
-                render_construct(rule, variant, DELTA),
-                default_graph=self._sources,  # type: ignore[arg-type]
-                named_graphs=[DELTA] if variant is not None else [],
-                substitutions=rule.bindings(),  # type: ignore[arg-type]
-            )
-            for derived in triples:  # type: ignore[union-attr]
-                triple = restore_blanks(derived)
-                if triple in seen:
-                    continue
-                seen.add(triple)
-                holders = db.quads_for_pattern(triple.subject, triple.predicate, triple.object)
-                if not any(q.graph_name in self._known for q in holders):
-                    new.append(triple)
-        if new:
-            added[rule.name] += len(new)
-            db.extend(ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH) for t in new)
-            fresh.extend(new)
-
-    def _advance(self, fresh: list[ox.Triple]) -> Keys:
-        """Make this round's new triples the next round's delta."""
-        db = self._store
-        if db.contains_named_graph(DELTA):
-            db.remove_graph(DELTA)
-        if not fresh:
-            return set()
-        db.extend(ox.Quad(t.subject, t.predicate, t.object, DELTA) for t in fresh)
-        keys: Keys = {k for t in fresh for k in key_of(t)}
-        self.touched |= keys
-        return keys
 
 
 def _infer_owlrl(store: Store) -> InferenceReport:
