@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 
 import pyoxigraph as ox
 import pytest
@@ -172,3 +173,31 @@ def test_published_context_is_what_workers_see_and_old_workers_retire() -> None:
     assert not sandbox._all
     with pytest.raises(Overloaded):
         sandbox.run("pid")
+
+
+def test_a_stream_comes_in_chunks_and_an_abandoned_one_frees_its_worker() -> None:
+    """A streaming evaluation's chunks arrive one by one (frames never run into each
+    other); closing the stream early kills its worker and frees the slot."""
+    sandbox = Sandbox(deadline=5, workers=1)
+
+    def count(emit: Callable[[bytes], None], n: int, size: int) -> bytes:
+        for i in range(n):
+            emit(bytes([65 + i % 26]) * size)
+        return b"end"
+
+    sandbox.register("count", count, streaming=True)
+    sandbox.register("pid", lambda: str(os.getpid()).encode())
+    try:
+        chunks = list(sandbox.stream("count", 5, 300_000))
+        assert [len(c) for c in chunks] == [300_000] * 5 + [3]
+        assert [c[0] for c in chunks[:5]] == [65, 66, 67, 68, 69]
+        assert sandbox.run("count", 2, 10) == b"A" * 10 + b"B" * 10 + b"end"
+        stream = sandbox.stream("count", 1000, 100_000)
+        assert next(stream) == b"A" * 100_000
+        worker = set(sandbox._all)
+        stream.close()
+        assert not worker & set(sandbox._all)
+        assert sandbox.busy == 0
+        assert sandbox.run("pid")  # the slot is free again
+    finally:
+        sandbox.close()
