@@ -74,6 +74,7 @@ def shown_findings(page: Any) -> list[dict[str, str]]:
     return groups
 
 
+@pytest.mark.browser
 def test_findings_grouped_errors_first(page: Any, kg: KnowledgeGraph) -> None:
     assert page.get_attribute("body", "data-ready") == "true", page.errors
     groups = shown_findings(page)
@@ -90,6 +91,7 @@ def test_findings_grouped_errors_first(page: Any, kg: KnowledgeGraph) -> None:
     page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
 
 
+@pytest.mark.browser
 def test_findings_rule_and_severity_filters(page: Any, kg: KnowledgeGraph) -> None:
     choose(page, "#rule-filter", "unmet-need")
     groups = shown_findings(page)
@@ -101,6 +103,7 @@ def test_findings_rule_and_severity_filters(page: Any, kg: KnowledgeGraph) -> No
     choose(page, "#severity-filter", "")
 
 
+@pytest.mark.browser
 def test_brand_persona_and_process_filters(page: Any, kg: KnowledgeGraph) -> None:
     everything = sum(int(g["count"]) for g in shown_findings(page))
     # brand: the salon's findings only (each sample model is one brand)
@@ -132,6 +135,7 @@ def test_brand_persona_and_process_filters(page: Any, kg: KnowledgeGraph) -> Non
     page.click("#clear-filters")
 
 
+@pytest.mark.browser
 def test_persona_process_heatmap(page: Any, kg: KnowledgeGraph) -> None:
     columns = page.eval_on_selector_all(
         "#persona-process th.col[data-iri]", "ths => ths.map(t => t.dataset.iri)"
@@ -171,6 +175,7 @@ def test_persona_process_heatmap(page: Any, kg: KnowledgeGraph) -> None:
     assert "✗" in senior.inner_text()  # not colour alone
 
 
+@pytest.mark.browser
 def test_promise_experience_heatmap(page: Any, kg: KnowledgeGraph) -> None:
     without = {f.focus for f in kg.gaps(["promise-without-experience"])}
     for promise in without:
@@ -185,6 +190,7 @@ def test_promise_experience_heatmap(page: Any, kg: KnowledgeGraph) -> None:
     assert "experience-below-promise" in text
 
 
+@pytest.mark.browser
 def test_keyboard_reaches_a_heatmap_cell(page: Any) -> None:
     page.locator("#detail").evaluate("d => d.hidden = true")
     first = page.locator("#persona-process td.cell button").first
@@ -195,6 +201,7 @@ def test_keyboard_reaches_a_heatmap_cell(page: Any) -> None:
     assert page.evaluate("document.activeElement.id") == "detail-title"
 
 
+@pytest.mark.browser
 def test_value_chain_of_a_persona_in_fixed_layers(page: Any, kg: KnowledgeGraph) -> None:
     choose(page, "#chain-focus", TEL + "Household")
     page.wait_for_timeout(300)
@@ -230,6 +237,7 @@ def test_value_chain_of_a_persona_in_fixed_layers(page: Any, kg: KnowledgeGraph)
     assert page.locator("#chain-list li").count() == len(nodes)
 
 
+@pytest.mark.browser
 def test_whole_chain_labels_do_not_overlap(page: Any) -> None:
     choose(page, "#chain-focus", "")
     page.wait_for_timeout(300)
@@ -251,6 +259,7 @@ def test_whole_chain_labels_do_not_overlap(page: Any) -> None:
     page.locator("#chain-section").screenshot(path=str(SHOTS / "chain-whole.png"))
 
 
+@pytest.mark.browser
 def test_entity_page_from_a_finding(page: Any, live_server: LiveServer) -> None:
     page.goto(live_server.url + "/telecom#InstallService")
     page.wait_for_selector("article.entity")
@@ -264,6 +273,7 @@ def test_entity_page_from_a_finding(page: Any, live_server: LiveServer) -> None:
     page.wait_for_selector("body[data-ready]")
 
 
+@pytest.mark.browser
 def test_nothing_is_loaded_from_outside(page: Any, live_server: LiveServer) -> None:
     assert page.requests
     outside = [u for u in page.requests if not u.startswith(live_server.url)]

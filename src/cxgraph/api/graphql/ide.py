@@ -65,7 +65,7 @@ _PAGE = """\
 <head>
 <meta charset="utf-8">
 <title>cxgraph GraphQL</title>
-<link rel="icon" href="data:,">
+<link rel="icon" href="{prefix}/favicon.ico" type="image/svg+xml">
 <link rel="stylesheet" href="{vendor}/graphiql.min.css">
 <style>body {{ margin: 0; }} #graphiql {{ height: 100vh; }}</style>
 </head>
@@ -104,7 +104,10 @@ def graphiql_page(root_path: str = "") -> str:
     if not graphiql_ready():
         return _MISSING.format(endpoint=endpoint)
     return _PAGE.format(
-        vendor=prefix + static.VENDOR_PATH, start=prefix + START_PATH, endpoint=endpoint
+        vendor=prefix + static.VENDOR_PATH,
+        start=prefix + START_PATH,
+        endpoint=endpoint,
+        prefix=prefix,
     )
 
 
