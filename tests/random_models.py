@@ -4,7 +4,7 @@
 tests, so a failing model shrinks), a TriG document: user axioms using every construct the
 RULES profile claims (nested intersections of restrictions, unions, someValuesFrom with a
 class or ``owl:Thing``, hasValue, allValuesFrom, chains of length 1-4 with inverses of
-inverses, equivalences, functional and inverse-functional properties, keys, cardinality 0/1,
+inverses, equivalences, functional and inverse-functional properties, cardinality 0/1,
 enumerations) and instance data (blank nodes, ``owl:sameAs``, typed and ill-typed literals,
 language tags, duplicates) spread over the default graph, a named graph and a graph named by
 a blank node. Object and datatype properties are kept apart: OWL 2 RL conclusions about
@@ -118,9 +118,9 @@ class _Writer:
         if kind == 11:
             which = self.pick(["rdfs:domain", "rdfs:range"])
             return f"{p} {which} {self.cls(1)} ."
-        if kind == 12:
-            keys = " ".join(self.pick(OBJECT_PROPERTIES) for _ in range(self.rng.randint(1, 2)))
-            return f"{named} owl:hasKey ( {keys} ) ."
+        if kind == 12:  # owl:hasKey is left out: owlrl 7.6.2's prp-key skips the last key
+            # property (tests/fixtures/owlrl-deviations/has-key.ttl); a domain instead
+            return f"{p} rdfs:domain {self.cls(1)} ."
         if kind == 13:
             n = self.rng.randint(0, 1)
             return (
