@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxgraph import build_knowledge_graph
+from cxgraph import build_knowledge_graph, resources
 from cxgraph.closure import compare_with_owlrl
 from cxgraph.gaps import detect_gaps
 from tests.conftest import FIXTURES
 from tests.random_models import random_model
 
 COUNTEREXAMPLES = FIXTURES / "differential"
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 SAVE_TO = os.environ.get("CXGRAPH_DIFFERENTIAL_SAVE")
 """Where a failing model is written (the long search sets it), to keep as a fixture."""
 
@@ -72,3 +75,18 @@ def test_random_models_agree_with_owlrl(
 @pytest.mark.parametrize("path", sorted(COUNTEREXAMPLES.glob("*.trig")), ids=lambda p: p.name)
 def test_counterexamples_found_before_agree(path: Path) -> None:
     assert_profiles_agree(path)
+
+
+@pytest.mark.parametrize("path", resources.sample_files(), ids=lambda p: p.name)
+def test_samples_agree_with_owlrl(path: Path) -> None:
+    assert_profiles_agree(path)
+
+
+@pytest.mark.parametrize("profile", ["sparse", "dense"])
+def test_generated_model_agrees_with_owlrl(tmp_path: Path, profile: str) -> None:
+    """A benchmark model (``benchmarks/generate.py``, 3,000 triples); larger ones in
+    ``python benchmarks/differential.py --models 10k,100k``."""
+    command = [sys.executable, str(BENCH / "generate.py"), "--triples", "3000"]
+    command += ["--out", str(tmp_path), "--seed", "11", "--profile", profile]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    assert_profiles_agree(tmp_path / "model.nt")
