@@ -18,6 +18,17 @@ from fastapi.testclient import TestClient
 from cxgraph import KnowledgeGraph, Severity, build_knowledge_graph
 from tests.api.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
+# How many pairs of nodes (with their labels) overlap on the chain's canvas.
+OVERLAPS = """() => {
+  const boxes = window.cxChain.nodes()
+    .map(n => n.renderedBoundingBox({includeLabels: true}));
+  let count = 0;
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    if (a.x1 < b.x2 - 1 && b.x1 < a.x2 - 1 && a.y1 < b.y2 - 1 && b.y1 < a.y2 - 1) count++;
+  }
+  return count;
+}"""
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TEL = "https://example.org/telecom#"
 SALON = "https://example.org/salon#"
@@ -40,7 +51,7 @@ def kg() -> KnowledgeGraph:
 
 
 @pytest.fixture(scope="module")
-def page(live_server: LiveServer) -> Iterator[Any]:
+def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (scripts/install-dev.sh installs it)")
     from playwright.sync_api import sync_playwright
@@ -48,16 +59,22 @@ def page(live_server: LiveServer) -> Iterator[Any]:
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.requests = []  # type: ignore[attr-defined]
-        page.errors = []  # type: ignore[attr-defined]
-        page.on("request", lambda r: page.requests.append(r.url))  # type: ignore[attr-defined]
-        page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
-        page.goto(live_server.url + "/")
-        page.wait_for_selector("body[data-ready]", timeout=30_000)
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.requests = []  # type: ignore[attr-defined]
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("request", lambda r: page.requests.append(r.url))  # type: ignore[attr-defined]
+    page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("body[data-ready]", timeout=30_000)
+    yield page
+    context.close()
 
 
 def choose(page: Any, select: str, value: str) -> None:
@@ -234,6 +251,10 @@ def test_value_chain_of_a_persona_in_fixed_layers(page: Any, kg: KnowledgeGraph)
     legend = page.locator("#chain-legend").inner_text()
     assert "has a gap" in legend and "Moment of truth" in legend
     page.locator("#chain-section").screenshot(path=str(SHOTS / "chain-persona.png"))
+    # selecting a node lists its neighbours in the chain and its gaps
+    page.evaluate(f"window.cxChain.$id('{TEL}InstallService').emit('tap')")
+    detail = page.locator("#detail").inner_text()
+    assert "Downstream in the chain" in detail and "ownerless-process" in detail
     assert page.locator("#chain-list li").count() == len(nodes)
 
 
@@ -241,18 +262,7 @@ def test_value_chain_of_a_persona_in_fixed_layers(page: Any, kg: KnowledgeGraph)
 def test_whole_chain_labels_do_not_overlap(page: Any) -> None:
     choose(page, "#chain-focus", "")
     page.wait_for_timeout(300)
-    overlaps = page.evaluate(
-        """() => {
-          const boxes = window.cxChain.nodes()
-            .map(n => n.renderedBoundingBox({includeLabels: true}));
-          let count = 0;
-          for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
-            const a = boxes[i], b = boxes[j];
-            if (a.x1 < b.x2 - 1 && b.x1 < a.x2 - 1 && a.y1 < b.y2 - 1 && b.y1 < a.y2 - 1) count++;
-          }
-          return count;
-        }"""
-    )
+    overlaps = page.evaluate(OVERLAPS)
     assert overlaps == 0
     assert page.evaluate("window.cxChain.nodes('[!header]').length") > 100
     assert page.evaluate("12 * window.cxChain.zoom()") >= 8  # rendered font size, px
@@ -279,3 +289,73 @@ def test_nothing_is_loaded_from_outside(page: Any, live_server: LiveServer) -> N
     outside = [u for u in page.requests if not u.startswith(live_server.url)]
     assert outside == []
     assert page.errors == []
+
+
+def chain_model(path: Path) -> Path:
+    """A model whose value chain has a little over 200 nodes, with long labels."""
+    lines = [
+        "@prefix cx: <https://w3id.org/cxgraph#> .",
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+        "@prefix : <https://example.org/big#> .",
+    ]
+
+    def label(iri: str, text: str) -> None:
+        lines.append(f':{iri} rdfs:label "{text}"@en .')
+
+    for b in range(2):
+        label(f"B{b}", f"Brand number {b} of the big model")
+        for p in range(3):
+            lines.append(f":B{b} cx:hasPromise :P{b}{p} .")
+            label(f"P{b}{p}", f"Promise {b}.{p}: always there when it matters")
+    for v in range(8):
+        lines.append(f":V{v} cx:expresses :P{v % 2}{v % 3} .")
+        label(f"V{v}", f"Value proposition {v} for busy customers")
+        for k in (2 * v, 2 * v + 1):
+            lines.append(f":V{v} cx:targets :Persona{k} .")
+    for k in range(16):
+        label(f"Persona{k}", f"Persona {k}, a customer segment")
+        for n in range(4):
+            lines.append(f":Persona{k} cx:hasNeed :N{4 * k + n} .")
+    for n in range(64):
+        label(f"N{n}", f"Need {n}: to be told what happens next")
+        lines.append(f":O{n % 40} cx:fulfils :N{n} .")
+    for o in range(40):
+        label(f"O{o}", f"Offering {o} with a fairly long name")
+        lines.append(f":Proc{o % 12} cx:delivers :O{o} .")
+    for r in range(12):
+        label(f"Proc{r}", f"End-to-end process {r}")
+        for m in range(3):
+            lines.append(f":Proc{r} cx:hasStep :M{3 * r + m} .")
+    for m in range(36):
+        lines.append(f":M{m} a cx:MomentOfTruth .")
+        label(f"M{m}", f"Moment of truth {m}: the customer waits")
+    for e in range(24):
+        lines.append(f":E{e} cx:occursAt :M{e} ; cx:realises :P0{e % 3} ; cx:score 6.5 .")
+        label(f"E{e}", f"Experience {e} at the counter")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_chain_of_200_nodes_is_readable(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from tests.api.conftest import start_server, stop_server
+
+    model = chain_model(tmp_path_factory.mktemp("big") / "big.ttl")
+    server = start_server("--data", str(model))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/")
+        page.wait_for_selector("body[data-ready='true']", timeout=30_000)
+        choose(page, "#chain-focus", "")
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.cxChain.nodes('[!header]').length") >= 200
+        assert page.evaluate(OVERLAPS) == 0
+        assert page.evaluate("12 * window.cxChain.zoom()") >= 8
+        page.locator("#chain-section").screenshot(path=str(SHOTS / "chain-200.png"))
+    finally:
+        context.close()
+        stop_server(server)
