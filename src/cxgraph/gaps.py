@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from cxgraph.errors import InputError
 from cxgraph.namespaces import GAPS_GRAPH, RDFS_LABEL
-from cxgraph.queries import SavedQuery, saved_queries, saved_query
+from cxgraph.queries import SavedQuery, saved_queries
 from cxgraph.store import Store
 
 GAP_PREFIX = "urn:cxgraph:gap:"
@@ -167,26 +167,25 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 def read_findings(store: Store) -> list[Finding]:
     """The findings stored in the gaps graph (what SPARQL and GraphQL see), sorted by
-    severity, rule and focus. A blank-node focus is given as ``_:`` plus its stable label."""
-    solutions = store.query(saved_query("reports/findings").text)
-    assert isinstance(solutions, ox.QuerySolutions)
-    findings = []
-    for r in solutions:
-        rule, focus = r["rule"].value, r["focus"]
+    severity, rule and focus. A blank-node focus is given as ``_:`` plus its stable label
+    (kept in the gap's ``rdfs:label``). Two flat queries, grouped here: at 60k findings
+    that is about twice as fast as grouping in SPARQL (``reports/findings``)."""
+    evidence: dict[str, list[str]] = {}
+    for row in store.ox.query(_EVIDENCE_ROWS):  # type: ignore[union-attr]
+        evidence.setdefault(row[0].value, []).append(row[1].value)
+    found: dict[str, Finding] = {}
+    for gap, rule, focus, severity, message, label in store.ox.query(_GAP_ROWS):  # type: ignore[union-attr]
         name = focus.value
         if isinstance(focus, ox.BlankNode):
-            label = r["gapLabel"]
-            name = label.value.removeprefix(f"{rule}: ") if label is not None else "_:"
-        findings.append(
-            Finding(
-                rule,
-                name,
-                Severity(r["severity"].value),
-                r["message"].value,
-                tuple(sorted(r["evidence"].value.split())) if r["evidence"] else (),
-            )
+            name = label.value.removeprefix(f"{rule.value}: ") if label is not None else "_:"
+        found[gap.value] = Finding(
+            rule.value,
+            name,
+            Severity(severity.value),
+            message.value,
+            tuple(sorted(set(evidence.get(gap.value, ())))),
         )
-    return sort_findings(findings)
+    return sort_findings(found.values())
 
 
 # -- writing findings inside the store ---------------------------------------------------
@@ -237,6 +236,21 @@ _COUNT = (
     "PREFIX cx: <https://w3id.org/cxgraph#> SELECT (COUNT(?gap) AS ?n) "
     "WHERE { GRAPH <urn:cxgraph:graph:gaps> { ?gap a cx:Gap } }"
 )
+_GAP_ROWS = """
+PREFIX cx: <https://w3id.org/cxgraph#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?gap ?rule ?focus ?severity ?message ?label WHERE {
+  GRAPH <urn:cxgraph:graph:gaps> {
+    ?gap a cx:Gap ; cx:rule ?rule ; cx:focus ?focus ; cx:severity ?severity ;
+         rdfs:comment ?message .
+    OPTIONAL { ?gap rdfs:label ?label }
+  }
+}
+"""
+_EVIDENCE_ROWS = """
+PREFIX cx: <https://w3id.org/cxgraph#>
+SELECT ?gap ?evidence WHERE { GRAPH <urn:cxgraph:graph:gaps> { ?gap cx:evidence ?evidence } }
+"""
 _BLANK_GAPS = """
 PREFIX cx: <https://w3id.org/cxgraph#>
 SELECT ?gap ?rule ?focus WHERE {
