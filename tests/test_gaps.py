@@ -152,3 +152,24 @@ def test_blank_focus_in_json_output(tmp_path: Path) -> None:
     assert first == json.loads(runs[1].stdout)
     below = [g for g in first if g["rule"] == "experience-below-promise"]
     assert len(below) == 2 and all(g["focus"].startswith("_:") for g in below)
+
+
+LABELS = FIXTURES / "labels" / "several-labels.ttl"
+
+
+def test_messages_name_each_entity_by_one_label_in_english_first() -> None:
+    """Issue 10, defect 6: a German label was used over the English one, and a persona's
+    several labels were listed as if they were several personas."""
+    kg = build_knowledge_graph([LABELS])
+    messages = {f.focus.rsplit("#", 1)[-1]: f.message for f in kg.gaps(["unmet-need"])}
+    assert messages["fast"].startswith("Need 'Fast help' of persona 'Family' is met by no")
+    assert messages["quiet"].startswith("Need 'Ruhe' of persona 'solo' is met by no")
+
+
+def test_lang_chooses_the_label_language() -> None:
+    kg = build_knowledge_graph([LABELS], language="de")
+    messages = {f.focus.rsplit("#", 1)[-1]: f.message for f in kg.gaps(["unmet-need"])}
+    assert messages["fast"].startswith("Need 'Schnelle Hilfe' of persona 'Familie' is met")
+    assert messages["quiet"].startswith("Need 'Ruhe' of persona 'Alleinstehende' is met")
+    with pytest.raises(InputError, match="not a language tag"):
+        build_knowledge_graph([LABELS], language="de; DROP")

@@ -159,7 +159,12 @@ def _build(
     fmt = parse_format_name(input_format) if input_format else None
     with _progress("Loading, reasoning and detecting gaps…", quiet):
         kg = build_knowledge_graph(
-            data, store_path=store, profile=profile, source_format=fmt, strict=_session.strict
+            data,
+            store_path=store,
+            profile=profile,
+            source_format=fmt,
+            strict=_session.strict,
+            language=_session.lang or "en",
         )
     _warn(kg.warnings)
     return kg

@@ -106,12 +106,15 @@ def write_gaps(
     severities: Sequence[Severity] | None = None,
     *,
     replace: bool = True,
+    language: str = "en",
 ) -> int:
     """Run the gap rules and write their findings into the gaps graph, all inside the store
     (no Python object per finding). With ``replace`` (the default) the gaps graph is
-    emptied first; otherwise only the chosen rules' findings are replaced. Returns the
-    number of findings in the gaps graph."""
+    emptied first; otherwise only the chosen rules' findings are replaced. Messages name
+    each entity by one label: in ``language``, else untagged, else any (the first in
+    order). Returns the number of findings in the gaps graph."""
     chosen = select_rules(rules, severities)
+    language = label_language(language)
     with store.lock:
         db = store.ox
         if replace:
@@ -123,7 +126,7 @@ def write_gaps(
             forget_rules(store, [r.name for r in chosen])
         using = _using(store)
         for rule in chosen:
-            db.update(insert_text(rule).replace("$using", using))
+            db.update(insert_text(rule, language).replace("$using", using))
         _split_evidence(db)
         label_blank_foci(store)
         return _count_gaps(store)
@@ -135,18 +138,19 @@ def detect_gaps(
     severities: Sequence[Severity] | None = None,
     *,
     write: bool = True,
+    language: str = "en",
 ) -> list[Finding]:
     """Run the gap rules, write the findings into the gaps graph and return them as
     :class:`Finding` values sorted by severity, rule and focus. With ``write=False`` the
     gaps graph is left as it was (the findings are computed in a scratch copy)."""
     if write:
-        write_gaps(store, rules, severities)
+        write_gaps(store, rules, severities, language=language)
         chosen = {r.name for r in select_rules(rules, severities)}
         return [f for f in read_findings(store) if f.rule in chosen]
     with store.lock:
         saved = [q.triple for q in store.ox.quads_for_pattern(None, None, None, GAPS_GRAPH)]
         try:
-            write_gaps(store, rules, severities)
+            write_gaps(store, rules, severities, language=language)
             return read_findings(store)
         finally:
             store.replace_graph(GAPS_GRAPH, saved)
@@ -260,12 +264,25 @@ SELECT ?gap ?rule ?focus WHERE {
 """
 
 
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+_PREFERRED_LANGUAGE = re.compile(r'(langMatches\(lang\(\?\w+\), )"en"\)')
+
+
+def label_language(tag: str) -> str:
+    """A language tag (BCP 47 shape) for the labels in messages, or an InputError."""
+    if not _LANGUAGE_TAG.fullmatch(tag):
+        raise InputError(f"--lang {tag!r} is not a language tag (such as en, de or pt-BR)")
+    return tag
+
+
 @cache
-def insert_text(rule: SavedQuery) -> str:
+def insert_text(rule: SavedQuery, language: str = "en") -> str:
     """The SPARQL update that writes a rule's findings into the gaps graph (with a
-    ``$using`` placeholder for the graphs it reads)."""
-    cut = rule.text.index("\nSELECT") + 1
-    prologue, select = rule.text[:cut], rule.text[cut:]
+    ``$using`` placeholder for the graphs it reads); labels preferred in ``language``
+    (a tag checked by :func:`label_language`) instead of the rule's ``"en"``."""
+    text = _PREFERRED_LANGUAGE.sub(rf'\1"{label_language(language)}")', rule.text)
+    cut = text.index("\nSELECT") + 1
+    prologue, select = text[:cut], text[cut:]
     variables = _EVIDENCE_VARIABLE.findall(select)
     evidence = ', " ", '.join(f'COALESCE(?{v}, "")' for v in variables) or '""'
     fields = {

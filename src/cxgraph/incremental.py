@@ -94,13 +94,15 @@ def apply_change(
     additions: list[ox.Quad],
     removals: list[ox.Quad],
     profile: ReasoningProfile = ReasoningProfile.RULES,
+    language: str = "en",
 ) -> ChangeReport:
     """Apply a change to the asserted graphs and maintain inferred triples and the
-    findings in the gaps graph. Callers hold ``store.lock``."""
+    findings in the gaps graph (labels in messages preferred in ``language``). Callers
+    hold ``store.lock``."""
     started = time.perf_counter()
     report = ChangeReport()
     if profile is not ReasoningProfile.RULES or touches_tbox([*additions, *removals]):
-        return _full(store, additions, removals, profile, report, started)
+        return _full(store, additions, removals, profile, report, started, language)
     rules = compile_rules(store)
     db = store.ox
     sources = [*store.asserted_graphs(), INFERRED_GRAPH]
@@ -137,7 +139,7 @@ def apply_change(
         for q in [*additions, *removals]
         if q.predicate.value == _LABEL and isinstance(q.subject, ox.NamedNode)
     }
-    _refresh_gaps(store, touched, relabelled, report)
+    _refresh_gaps(store, touched, relabelled, report, language)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -149,6 +151,7 @@ def _full(
     profile: ReasoningProfile,
     report: ChangeReport,
     started: float,
+    language: str,
 ) -> ChangeReport:
     present = [q for q in removals if q in store.ox]
     remove_atomically(store.ox, present)
@@ -159,7 +162,7 @@ def _full(
     report.full = True
     inference = infer(store, profile)
     report.inferred_added = inference.added
-    write_gaps(store)
+    write_gaps(store, language=language)
     report.rules_rerun = [r.name for r in gap_rules()]
     report.seconds = time.perf_counter() - started
     return report
@@ -303,6 +306,7 @@ def _refresh_gaps(
     touched: Keys,
     relabelled: set[str],
     report: ChangeReport,
+    language: str,
 ) -> None:
     """Re-run, inside the store, the gap rules that read something the change touched and
     those whose findings name a relabelled resource (their messages quote labels)."""
@@ -314,16 +318,18 @@ def _refresh_gaps(
     rerun |= _rules_naming(store, relabelled)
     report.rules_rerun = sorted(rerun)
     if rerun:
-        write_gaps(store, sorted(rerun), replace=False)
+        write_gaps(store, sorted(rerun), replace=False, language=language)
 
 
 def _rules_naming(store: Store, iris: set[str]) -> set[str]:
     """The rules of the stored findings whose focus or evidence is one of ``iris``."""
-    db, rules = store.ox, set()
+    db, rules = store.ox, set[str]()
     for iri in iris:
         for predicate in (_FOCUS, _EVIDENCE):
             for q in db.quads_for_pattern(None, predicate, ox.NamedNode(iri), GAPS_GRAPH):
-                rules |= {r.object.value for r in db.quads_for_pattern(q.subject, _RULE, None)}
+                for r in db.quads_for_pattern(q.subject, _RULE, None):
+                    if isinstance(r.object, ox.Literal):
+                        rules.add(r.object.value)
     return rules
 
 

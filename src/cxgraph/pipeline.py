@@ -18,7 +18,7 @@ import rdflib
 from cxgraph import resources
 from cxgraph.diagnostics import Diagnostic, diagnose_load
 from cxgraph.errors import InputError
-from cxgraph.gaps import Finding, Severity, read_findings, write_gaps
+from cxgraph.gaps import Finding, Severity, label_language, read_findings, write_gaps
 from cxgraph.incremental import ChangeReport, apply_change
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH
 from cxgraph.reasoning import InferenceReport, ReasoningProfile, infer
@@ -37,6 +37,8 @@ class KnowledgeGraph:
     _findings: list[Finding] | None = field(default=None, repr=False)
     version: int = 0
     """Bumped by every write, so readers forked from an older state are retired."""
+    language: str = "en"
+    """The language messages name entities in (their label in it, else untagged, else any)."""
     load_diagnostics: list[Diagnostic] = field(default_factory=list)
     """What the last load read but cannot use (see ``diagnostics``)."""
 
@@ -77,7 +79,7 @@ class KnowledgeGraph:
         with self.store.lock:
             self.version += 1
             self.inference = infer(self.store, self.profile)
-            write_gaps(self.store)
+            write_gaps(self.store, language=self.language)
             self._findings = None
             self.store.flush()
 
@@ -96,7 +98,9 @@ class KnowledgeGraph:
         and the findings up to date incrementally (delete and rederive)."""
         with self.store.lock:
             self.version += 1
-            report = apply_change(self.store, list(additions), list(removals), self.profile)
+            report = apply_change(
+                self.store, list(additions), list(removals), self.profile, self.language
+            )
             self._findings = None
             self.store.flush()
         return report
@@ -139,17 +143,20 @@ def build_knowledge_graph(
     profile: ReasoningProfile = ReasoningProfile.RULES,
     source_format: SourceFormat | None = None,
     strict: bool = False,
+    language: str = "en",
 ) -> KnowledgeGraph:
     """Load ``data`` (default: the bundled samples, unless a persistent store already holds
     data), reason and detect gaps. Raises InputError, store unchanged, on bad input, and
     with ``strict`` on any warning (a persistent store is checked in memory first)."""
     sources = [Source.from_path(p, source_format) for p in data or []]
     if strict and store_path is not None and sources:
-        build_knowledge_graph(data, profile=profile, source_format=source_format, strict=True)
+        build_knowledge_graph(
+            data, profile=profile, source_format=source_format, strict=True, language=language
+        )
     store = open_store(store_path)
     if not sources and not store.data_graphs():
         sources = [Source.from_path(p) for p in resources.sample_files()]
-    kg = KnowledgeGraph(store, profile)
+    kg = KnowledgeGraph(store, profile, language=label_language(language))
     if sources:
         kg.apply_sources(sources)
     else:
