@@ -252,8 +252,12 @@
   }
 
   // -- the detail panel (what is behind a heat-map cell or a chain node) ---------------------
-  function showDetail(title, parts, iris) {
+  // The panel opens right after what was selected: the heat map's table or the chain.
+  function showDetail(title, parts, iris, near) {
     const panel = document.getElementById("detail");
+    const anchor = near || (document.activeElement && document.activeElement.closest(".scroll")) ||
+      document.getElementById("promise-heatmap");
+    if (anchor.nextElementSibling !== panel) { anchor.after(panel); }
     const body = document.getElementById("detail-body");
     document.getElementById("detail-title").textContent = title;
     body.replaceChildren();
@@ -330,7 +334,7 @@
       const needs = Array.from(personaNeeds[persona]);
       const tr = el("tr", { "data-iri": persona });
       const th = el("th", { scope: "row" }); th.append(entityLink(persona));
-      th.append(el("span", { class: "tag" }, " " + needs.length + " needs"));
+      th.append(el("span", { class: "tag" }, " " + needs.length + (needs.length === 1 ? " need" : " needs")));
       tr.append(th);
       cols.forEach(function (p) {
         const met = needs.filter(function (n) { return needMetBy[n].has(p); });
@@ -570,7 +574,7 @@
     showDetail(nameOf(iri) + " (" + (LAYERS[LAYER_INDEX[chain.nodes[iri]]] || {}).label + ")", [
       { title: "Upstream in the chain", items: (chain.into[iri] || []).map(function (l) { return { iri: l.node, note: l.relation }; }) },
       { title: "Downstream in the chain", items: (chain.out[iri] || []).map(function (l) { return { iri: l.node, note: l.relation }; }) },
-    ], [iri]);
+    ], [iri], document.getElementById("chain"));
   }
   function renderChainList(layers, gaps) {
     const box = document.getElementById("chain-list");
