@@ -66,6 +66,9 @@ class _Worker:
 
 
 _UNPUBLISHED = object()
+PREFORK = 4
+"""Workers forked at each publication at most (each fork costs a few milliseconds of the
+write that publishes)."""
 
 
 class Sandbox:
@@ -121,14 +124,14 @@ class Sandbox:
     def publish(self, version: object, context: object, *, prefork: int | None = None) -> None:
         """Make ``context`` (at ``version``) what workers evaluate against from now on:
         retire idle workers of other versions and fork ``prefork`` (default: as many as
-        may run at once) fresh ones. Call it where ``context`` is consistent (a writer
-        holding the store lock, or before serving)."""
+        may run at once, at most ``PREFORK``) fresh ones. Call it where ``context`` is
+        consistent (a writer holding the store lock, or before serving)."""
         with self._guard:
             if self._closed:
                 return
             self._published = (version, context)
         self.retire()
-        for _ in range(self._workers if prefork is None else prefork):
+        for _ in range(min(self._workers, PREFORK) if prefork is None else prefork):
             worker = self._fork()
             with self._guard:
                 self._idle.append(worker)

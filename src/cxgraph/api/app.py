@@ -13,6 +13,7 @@ import math
 import socket
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -38,6 +39,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # a thread for every evaluation that may run or wait, so that the sandbox's queue
+        # (not the executor's) decides who waits, and with a deadline
+        threads = settings.max_workers + settings.queue_size + 8
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(threads))
         kg = await asyncio.to_thread(_build, settings)
         for warning in kg.warnings:
             log.warning("%s", warning)

@@ -24,7 +24,7 @@ from fastapi import FastAPI, HTTPException, Request
 
 from cxgraph.config import Settings
 from cxgraph.pipeline import KnowledgeGraph
-from cxgraph.sandbox import Sandbox
+from cxgraph.sandbox import Overloaded, Sandbox
 from cxgraph.store import Store
 
 
@@ -96,11 +96,19 @@ def snapshot(kg: KnowledgeGraph) -> KnowledgeGraph:
 @contextmanager
 def writing(app: FastAPI) -> Iterator[KnowledgeGraph]:
     """Hold the store lock for one write; publish its result (even a failed write's
-    recovery) before releasing it."""
+    recovery) before releasing it. A write that cannot have the lock within the query
+    deadline (the writes before it are slow) gets Overloaded (503, Retry-After)."""
     kg: KnowledgeGraph = app.state.kg
-    with kg.store.lock:
+    settings: Settings = app.state.settings
+    if not kg.store.lock.acquire(timeout=settings.query_timeout):
+        raise Overloaded(
+            f"other writes held the store for {settings.query_timeout:g} s; retry shortly"
+        )
+    try:
+        yield kg
+    finally:
         try:
-            yield kg
-        finally:
             if kg.version != committed(app).version:
                 publish(app)
+        finally:
+            kg.store.lock.release()
