@@ -6,6 +6,11 @@ N-Quads. GET and HEAD are open to everyone (with CORS); PUT, POST and DELETE nee
 write token and may only touch data graphs (see :mod:`cxgraph.api.writes`). POST to
 ``?default`` adds to ``urn:cxgraph:graph:data:updates``; the union itself cannot be
 replaced or deleted (405).
+
+A GET runs in a sandbox worker on the committed state, under the query deadline, and is
+streamed: at most ``settings.max_export_quads`` quads (counted first: 413 beyond) and
+``settings.max_response_bytes`` bytes (413 when found before the first chunk; the stream
+is broken off when found later, so an export is never cut silently).
 """
 
 from __future__ import annotations

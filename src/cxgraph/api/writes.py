@@ -7,7 +7,11 @@ before it answers (incrementally, through :meth:`KnowledgeGraph.change`). Only d
 can be written: the ontology, inferred and gaps graphs (and any other ``urn:cxgraph:graph:``
 name outside ``urn:cxgraph:graph:data:``) are read-only.
 
-A SPARQL update runs on a scratch copy of the dataset whose default graph is the union of
+Every write runs inside :func:`cxgraph.api.state.writing` (the store lock, then the new
+state published to the readers before the answer). What reads arbitrary input runs in a
+sandbox worker under the query deadline, before anything is applied: the parsing of an
+upload or a Graph Store body, and the evaluation of a SPARQL update. A SPARQL update runs
+there on a scratch copy of the committed dataset whose default graph is the union of
 every graph (as queries see it); the difference it makes is then checked and applied:
 
 - triples inserted into the default graph go to ``urn:cxgraph:graph:data:updates``;
