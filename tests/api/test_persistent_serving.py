@@ -302,3 +302,51 @@ def test_a_stop_with_a_query_in_flight_ends_within_the_grace_period(tmp_path: Pa
     assert "shutting down" in answer.json()["message"]
     again = start_server("--store", str(tmp_path / "store"), env=environment())
     stop_server(again)
+
+
+def test_an_upload_slow_to_parse_stops_at_the_deadline_outside_the_lock(
+    memory_server: LiveServer,
+) -> None:
+    """Parsing runs in a worker under the deadline, before the write lock is taken: a
+    Turtle file of blank nodes and collections that takes about 10 s to parse gets 503,
+    nothing is written, and a write sent meanwhile is not held up."""
+    doc = "".join(
+        f"_:b{i} <{EX}p> [ <{EX}q> _:b{i + 1} ; <{EX}r> ( {i} {i + 1} {i + 2} ) ] .\n"
+        for i in range(120_000)
+    ).encode()
+    outcome: list[httpx2.Response] = []
+    answered: list[float] = []
+
+    def upload() -> None:
+        with httpx2.Client(timeout=60) as client:
+            outcome.append(
+                client.post(
+                    memory_server.url + "/upload",
+                    params={"name": "slow.ttl"},
+                    content=doc,
+                    headers={**AUTH, "Content-Type": "text/turtle"},
+                )
+            )
+        answered.append(time.monotonic())
+
+    with httpx2.Client(timeout=30) as client:
+        before = client.get(memory_server.url + "/health").json()["triples"]
+        uploader = threading.Thread(target=upload)
+        started = time.monotonic()
+        uploader.start()
+        time.sleep(1.0)  # the upload is being parsed
+        write_started = time.monotonic()
+        reply = update(client, memory_server.url, f"INSERT DATA {{ <{EX}meanwhile> <{EX}p> 1 }}")
+        write_done = time.monotonic()
+        write_took = write_done - write_started
+        uploader.join()
+        took = time.monotonic() - started
+        assert reply.status_code == 200, reply.text
+        assert outcome[0].status_code == 503, outcome[0].text[:200]
+        assert outcome[0].json()["error"] == "query_timeout"
+        after = client.get(memory_server.url + "/health").json()["triples"]
+        assert not ask(client, memory_server.url, f"?s <{EX}r> ?o")
+    print(f"slow upload: 503 in {took:.2f} s; a write meanwhile took {write_took:.2f} s")
+    assert took < DEADLINE + 3
+    assert write_done < answered[0], "the write waited for the upload's parsing"
+    assert after == before + 1  # the write sent meanwhile, nothing of the upload
