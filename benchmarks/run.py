@@ -151,6 +151,8 @@ def run_size(
         for stage in CX_STAGES:
             if stage == "validate" and stats["triples"] > cfg.validate_max:
                 continue
+            if cfg.stages and stage not in cfg.stages:
+                continue
             _progress(label, "cxgraph", stage, repeat)
             for m in run_child("stages.py", stage, paths, cfg.timeout):
                 runs[m["stage"]].append(m)
@@ -232,6 +234,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--validate-max", type=int, default=300_000, help="skip SHACL above this")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per stage")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--stages", help=f"comma-separated subset of {','.join(CX_STAGES)}")
     p.add_argument("--profiles", default="sparse,dense", help="generator profiles, e.g. dense")
     p.add_argument(
         "--format", choices=("ttl", "nt"), help="model file (default: ttl sparse, nt dense)"
@@ -253,6 +256,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
         cfg.sizes, cfg.json = cfg.sizes or "10k,100k", cfg.json or OUT / "results.json"
     cfg.sizes = [s.strip() for s in cfg.sizes.split(",") if s.strip()]
     cfg.profiles = [s.strip() for s in cfg.profiles.split(",") if s.strip()]
+    cfg.stages = [s.strip() for s in cfg.stages.split(",")] if cfg.stages else []
     if cfg.smoke:
         cfg.profiles = cfg.profiles if "--profiles" in (argv or sys.argv) else ["sparse"]
     for size in cfg.sizes:
