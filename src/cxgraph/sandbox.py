@@ -139,8 +139,12 @@ class Sandbox:
     @property
     def version(self) -> object:
         """The version workers are forked at now."""
-        published = self._published[0]
-        return self._version() if published is _UNPUBLISHED else published
+        return self._current()[0]
+
+    def _current(self) -> tuple[object, object]:
+        """The published version and context, read together."""
+        version, context = self._published
+        return (self._version() if version is _UNPUBLISHED else version), context
 
     @property
     def waiting(self) -> int:
@@ -259,10 +263,10 @@ class Sandbox:
             ]
         if self._fork_lock is not None:
             with self._fork_lock:
-                version, context = self.version, self._published[1]
+                version, context = self._current()
                 pid = os.fork()
         else:
-            version, context = self.version, self._published[1]
+            version, context = self._current()
             pid = os.fork()
         if pid == 0:  # the worker
             for fd in (request_write, answer_read, *others):
