@@ -27,6 +27,7 @@ from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
 from cxgraph.prefixes import compact, model_prefixes
 from cxgraph.queries import saved_query
 from cxgraph.reasoning import ReasoningProfile
+from cxgraph.remote import RemoteLocation
 from cxgraph.reports import (
     GapFormat,
     ResultFormat,
@@ -62,11 +63,13 @@ DataOption = Annotated[
     ),
 ]
 StoreOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--store",
-        metavar="DIR",
-        help="Directory of a persistent on-disk store (reopened next run).",
+        metavar="DIR|URL",
+        help="Directory of a persistent on-disk store (reopened next run), or the URL of a "
+        "SPARQL 1.1 store (docs/deployment.md). Default: CXGRAPH_STORE.",
+        show_default=False,
     ),
 ]
 FormatOption = Annotated[
@@ -99,6 +102,7 @@ class _Session:
     strict: bool = False
     debug: bool = False
     lang: str | None = None
+    store_auth_file: Path | None = None
 
 
 _session = _Session()
@@ -123,9 +127,25 @@ def _main(
             help="Language of the labels in messages (default: en, then untagged, then any).",
         ),
     ] = None,
+    store_auth_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--store-auth-file",
+            metavar="FILE",
+            help="Credentials of a remote --store: user= and password= lines, or token=.",
+        ),
+    ] = None,
 ) -> None:
     """cxgraph command line. --strict, --debug and --lang may follow any command."""
     _session.strict, _session.debug, _session.lang = strict, debug, lang
+    _session.store_auth_file = store_auth_file
+
+
+def _store_location(store: str | None) -> Path | RemoteLocation | None:
+    """The store ``--store`` (or CXGRAPH_STORE) names: a directory or a remote store."""
+    from cxgraph.config import store_location
+
+    return store_location(store, _session.store_auth_file)
 
 
 @contextmanager
@@ -142,7 +162,7 @@ def _fail(error: CxGraphError) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _prefixes(data: Sequence[Path] | None, store: Path | None) -> dict[str, str]:
+def _prefixes(data: Sequence[Path] | None, store: str | None) -> dict[str, str]:
     """The standard prefixes and those the model files declare (the bundled samples'
     when no --data and no store)."""
     files = list(data) if data else (resources.sample_files() if store is None else [])
@@ -151,16 +171,17 @@ def _prefixes(data: Sequence[Path] | None, store: Path | None) -> dict[str, str]
 
 def _build(
     data: Sequence[Path] | None,
-    store: Path | None,
+    store: str | None,
     input_format: str | None,
     profile: ReasoningProfile,
     quiet: bool,
 ) -> KnowledgeGraph:
     fmt = parse_format_name(input_format) if input_format else None
+    location = _store_location(store)
     with _progress("Loading, reasoning and detecting gaps…", quiet):
         kg = build_knowledge_graph(
             data,
-            store_path=store,
+            store_path=location,
             profile=profile,
             source_format=fmt,
             strict=_session.strict,
@@ -510,7 +531,7 @@ def serve(
         token = token_file.read_text().strip() if token_file else None
         overrides: dict[str, object] = {
             "data": tuple(data) if data else None,
-            "store_path": store,
+            "store_path": _served_store(store),
             "host": host,
             "port": port,
             "profile": profile,
@@ -531,6 +552,15 @@ def serve(
     run_server(settings)
 
 
+def _served_store(store: str | None) -> Path | None:
+    location = _store_location(store)
+    if isinstance(location, RemoteLocation):
+        raise InputError(
+            "cxgraph serve on a remote store is not supported yet (docs/deployment.md)"
+        )
+    return location
+
+
 @app.command("rules")
 def list_rules() -> None:
     """List the gap rules with their severity and title."""
@@ -542,7 +572,7 @@ def list_rules() -> None:
 
 
 def _export_workbook(
-    data: Sequence[Path] | None, store: Path | None, input_format: str | None, output: Path | None
+    data: Sequence[Path] | None, store: str | None, input_format: str | None, output: Path | None
 ) -> None:
     from cxgraph.model_import import export_workbook
 
@@ -615,7 +645,7 @@ def import_models(
             else:
                 output.write_bytes(payload)
         if store is not None:
-            kg = load_imported(imported, store, profile)
+            kg = load_imported(imported, _store_location(store), profile)
             errors = sum(1 for f in kg.findings if f.severity is Severity.ERROR)
             err.print(
                 f"loaded {', '.join(f.name for f in imported)} into {store}: "

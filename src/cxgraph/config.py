@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cxgraph.errors import InputError
 from cxgraph.reasoning import ReasoningProfile
+from cxgraph.remote import Credentials, RemoteLocation, is_store_url
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,33 @@ def _convert(name: str, raw: str) -> object:
     except ValueError:
         raise InputError(f"CXGRAPH_{name.upper()}={raw!r} is not a valid {name}") from None
     return raw
+
+
+def store_location(
+    store: str | None, auth_file: Path | None = None, env: Mapping[str, str] | None = None
+) -> Path | RemoteLocation | None:
+    """What ``--store`` names (default: ``CXGRAPH_STORE``): a store directory, or the URL
+    of a remote SPARQL 1.1 store. A remote store's credentials come from ``auth_file``
+    (default: ``CXGRAPH_STORE_AUTH_FILE``), else from ``CXGRAPH_STORE_USER`` and
+    ``CXGRAPH_STORE_PASSWORD`` or ``CXGRAPH_STORE_TOKEN``; ``CXGRAPH_STORE_TIMEOUT`` is
+    the seconds one request may take (default 300)."""
+    env = os.environ if env is None else env
+    store = store or env.get("CXGRAPH_STORE") or None
+    if store is None:
+        return None
+    if not is_store_url(store):
+        return Path(store)
+    named_file = env.get("CXGRAPH_STORE_AUTH_FILE")
+    auth_file = auth_file or (Path(named_file) if named_file else None)
+    if auth_file is not None:
+        credentials = Credentials.from_file(auth_file)
+    else:
+        credentials = Credentials.from_mapping(
+            {k: env.get(f"CXGRAPH_STORE_{k.upper()}", "") for k in ("user", "password", "token")}
+        )
+    raw = env.get("CXGRAPH_STORE_TIMEOUT", "300")
+    try:
+        timeout = float(raw)
+    except ValueError:
+        raise InputError(f"CXGRAPH_STORE_TIMEOUT={raw!r} is not a number of seconds") from None
+    return RemoteLocation.parse(store, credentials, timeout)

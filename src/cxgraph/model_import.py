@@ -23,6 +23,7 @@ from cxgraph.namespaces import INFERRED_GRAPH, PREFIXES, RDF_TYPE
 from cxgraph.pipeline import KnowledgeGraph, open_store
 from cxgraph.provenance import DCTERMS, PROV
 from cxgraph.reasoning import ReasoningProfile
+from cxgraph.remote import RemoteLocation
 from cxgraph.sheets import Layout, workbook_layout
 from cxgraph.sources import Source, SourceFormat
 from cxgraph.table_export import model_sheets
@@ -117,7 +118,7 @@ def serialize_triples(triples: Sequence[ox.Triple], fmt: SourceFormat) -> bytes:
 
 def load_imported(
     imported: Sequence[ImportedFile],
-    store_path: Path | None = None,
+    store_path: Path | RemoteLocation | None = None,
     profile: ReasoningProfile = ReasoningProfile.RULES,
 ) -> KnowledgeGraph:
     """Load imported files into a store (each file its own data graph, replacing what an

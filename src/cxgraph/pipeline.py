@@ -22,6 +22,7 @@ from cxgraph.gaps import Finding, Severity, label_language, read_findings, write
 from cxgraph.incremental import ChangeReport, apply_change
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH
 from cxgraph.reasoning import InferenceReport, ReasoningProfile, infer
+from cxgraph.remote import RemoteLocation
 from cxgraph.sources import Source, SourceFormat
 from cxgraph.store import QueryResult, Store
 from cxgraph.validation import ValidationReport, validate
@@ -128,7 +129,7 @@ class KnowledgeGraph:
         return self.store.to_rdflib()
 
 
-def open_store(store_path: Path | None = None) -> Store:
+def open_store(store_path: Path | RemoteLocation | None = None) -> Store:
     """A store with the bundled ontology (re)loaded into the ontology graph."""
     store = Store(store_path)
     store.drop_scratch_graphs()
@@ -139,7 +140,7 @@ def open_store(store_path: Path | None = None) -> Store:
 def build_knowledge_graph(
     data: Sequence[Path] | None = None,
     *,
-    store_path: Path | None = None,
+    store_path: Path | RemoteLocation | None = None,
     profile: ReasoningProfile = ReasoningProfile.RULES,
     source_format: SourceFormat | None = None,
     strict: bool = False,

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as oxi
 import rdflib
@@ -24,6 +25,7 @@ from cxgraph.namespaces import (
     ONTOLOGY_GRAPH,
     is_data_graph,
 )
+from cxgraph.remote import RemoteLocation, RemoteStore
 from cxgraph.sources import Source, SourceFormat, graph_for_source, load_triples, parse_into
 
 _SCRATCH_PREFIX = "urn:cxgraph:graph:reasoning:"
@@ -38,9 +40,17 @@ QueryResult = oxi.QuerySolutions | oxi.QueryBoolean | oxi.QueryTriples
 class Store:
     """A pyoxigraph store with cxgraph's named graphs (composition, not a subclass)."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path
+    def __init__(self, path: Path | RemoteLocation | None = None) -> None:
         self.lock = threading.RLock()
+        self.remote = path if isinstance(path, RemoteLocation) else None
+        """Where the remote store is, if this is one (``--store URL``); else None."""
+        self.path = None if isinstance(path, RemoteLocation) else path
+        if self.remote is not None:
+            remote = RemoteStore(self.remote)
+            remote.check()
+            # RemoteStore speaks the subset of pyoxigraph.Store's API cxgraph uses
+            self._ox = cast(oxi.Store, remote)
+            return
         try:
             self._ox = oxi.Store(str(path)) if path is not None else oxi.Store()
         except OSError as err:

@@ -1,0 +1,517 @@
+"""A remote SPARQL 1.1 store over HTTP, in place of the embedded pyoxigraph store.
+
+:class:`RemoteStore` speaks the part of ``pyoxigraph.Store``'s API the engine uses
+(``query``, ``update``, ``quads_for_pattern``, ``extend``, graph management, ``load``), so
+:class:`cxgraph.store.Store` can hold one instead of an embedded store: loading pushes
+the data in bulk (the Graph Store Protocol where the server has it, else batched
+``INSERT DATA``), and reasoning and the gap rules run inside the remote store as SPARQL
+updates; only query results travel back. Results are real pyoxigraph values (parsed with
+``parse_query_results`` and ``parse``).
+
+Blank nodes cannot be named in a query sent over HTTP, and the compiled rules bind the
+ontology's anonymous class expressions by name. So blank nodes are skolemized on the way
+in: ``_:x`` is stored as ``<urn:cxgraph:bnode:x>``, and such IRIs are read back as blank
+nodes. Inside the store they are IRIs (``isBlank`` is false for them), which is the one
+place a remote store differs: a finding about a blank node is named by that IRI.
+
+Where the endpoints are comes from the URL (:meth:`RemoteLocation.parse`); credentials
+come from :class:`Credentials`, built by the caller from the environment or a file
+(:mod:`cxgraph.config` reads the environment, nothing here does).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import ssl
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cxgraph.errors import InputError, StoreError
+
+SKOLEM_PREFIX = "urn:cxgraph:bnode:"
+"""Stored blank nodes become IRIs under this prefix (see the module docstring)."""
+
+_BATCH = 20_000
+"""Quads per request when pushing data."""
+_RESULTS_JSON = "application/sparql-results+json"
+_ACCEPT = f"{_RESULTS_JSON}, application/n-triples;q=0.9, text/plain;q=0.5"
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Subject = ox.NamedNode | ox.BlankNode
+
+
+class Dialect(Enum):
+    """Which server, for what it does beyond SPARQL 1.1 (or differently)."""
+
+    OXIGRAPH = "oxigraph"
+    """Oxigraph server: ``/query``, ``/update``, ``/store`` (N-Quads POST), tracks empty
+    graphs, ``union-default-graph`` parameter."""
+    VIRTUOSO = "virtuoso"
+    """Virtuoso: ``/sparql`` for queries and updates; the default graph is the union."""
+    GENERIC = "generic"
+    """Any SPARQL 1.1 store: one endpoint, ``INSERT DATA`` for loading, ``FROM`` for the
+    union."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Basic (user and password) or bearer (token) authentication; never printed."""
+
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> Credentials:
+        """From ``user``/``password``/``token`` keys (empty values count as missing)."""
+        user, password, token = (values.get(k) or None for k in ("user", "password", "token"))
+        if token and (user or password):
+            raise InputError("store credentials: give a token or a user and password, not both")
+        if (user is None) != (password is None):
+            raise InputError("store credentials: a user needs a password and vice versa")
+        return cls(user, password, token)
+
+    @classmethod
+    def from_file(cls, path: Path) -> Credentials:
+        """From a file of ``user=``, ``password=`` and ``token=`` lines (``#`` comments)."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise InputError(
+                f"cannot read the store credentials: {err.strerror}", file=path
+            ) from None
+        values: dict[str, str] = {}
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            key, sep, value = line.partition("=")
+            if not sep or key.strip() not in ("user", "password", "token"):
+                raise InputError("expected user=, password= or token= lines", file=path)
+            values[key.strip()] = value.strip()
+        return cls.from_mapping(values)
+
+    def header(self) -> str | None:
+        """The ``Authorization`` header value, if any."""
+        if self.token:
+            return f"Bearer {self.token}"
+        if self.user is not None and self.password is not None:
+            pair = f"{self.user}:{self.password}".encode()
+            return "Basic " + base64.b64encode(pair).decode("ascii")
+        return None
+
+
+@dataclass(frozen=True)
+class RemoteLocation:
+    """Where a remote store's endpoints are, and how to reach them."""
+
+    url: str
+    query: str
+    update: str
+    graph_store: str | None
+    dialect: Dialect
+    credentials: Credentials = Credentials()
+    timeout: float = 300.0
+
+    @classmethod
+    def parse(
+        cls, url: str, credentials: Credentials | None = None, timeout: float = 300.0
+    ) -> RemoteLocation:
+        """Endpoints by convention from a store URL, or given in its fragment.
+
+        - ``http://host:7878`` (no path): Oxigraph server, ``/query``, ``/update``, ``/store``.
+        - ``http://host:8890/sparql``: Virtuoso, ``/sparql`` for both (loading by
+          ``INSERT DATA``).
+        - any other path: a generic SPARQL 1.1 endpoint used for queries and updates.
+        - a fragment overrides: ``URL#dialect=generic&query=/q&update=/u&store=/gsp``
+          (relative references resolve against the URL; ``store=`` is an Oxigraph-style
+          N-Quads endpoint, left out for ``INSERT DATA``)."""
+        if not is_store_url(url):
+            raise InputError(f"{url}: a store URL starts with http:// or https://")
+        base, _, fragment = url.partition("#")
+        parts = urllib.parse.urlsplit(base)
+        if not parts.hostname:
+            raise InputError(f"{url}: no host in the store URL")
+        if parts.username or parts.password:
+            raise InputError(
+                "store credentials go in CXGRAPH_STORE_USER/CXGRAPH_STORE_PASSWORD, "
+                "CXGRAPH_STORE_TOKEN or --store-auth-file, not in the URL"
+            )
+        given = dict(urllib.parse.parse_qsl(fragment))
+        unknown = set(given) - {"dialect", "query", "update", "store"}
+        if unknown:
+            raise InputError(f"{url}: unknown store URL setting(s) {', '.join(sorted(unknown))}")
+        path = parts.path.rstrip("/")
+        root = base.rstrip("/")
+        if "dialect" in given:
+            try:
+                dialect = Dialect(given["dialect"])
+            except ValueError:
+                names = ", ".join(d.value for d in Dialect)
+                raise InputError(f"{url}: dialect must be one of {names}") from None
+        elif not path:
+            dialect = Dialect.OXIGRAPH
+        elif path.endswith("/sparql"):
+            dialect = Dialect.VIRTUOSO
+        else:
+            dialect = Dialect.GENERIC
+        if dialect is Dialect.OXIGRAPH and not path:
+            query, update, store = f"{root}/query", f"{root}/update", f"{root}/store"
+        else:
+            query, update, store = base, base, None
+        query = urllib.parse.urljoin(base, given.get("query", query))
+        update = urllib.parse.urljoin(base, given.get("update", update))
+        store = urllib.parse.urljoin(base, given["store"]) if "store" in given else store
+        return cls(base, query, update, store, dialect, credentials or Credentials(), timeout)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+def is_store_url(text: str) -> bool:
+    """Whether a ``--store`` value names a remote store rather than a directory."""
+    return text.startswith(("http://", "https://"))
+
+
+# -- terms ---------------------------------------------------------------------------------
+
+
+def skolemize(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.Literal:
+    """The term as stored remotely: a blank node becomes a ``urn:cxgraph:bnode:`` IRI."""
+    if isinstance(term, ox.BlankNode):
+        return ox.NamedNode(SKOLEM_PREFIX + term.value)
+    return term
+
+
+def _skolem_quad(q: ox.Quad) -> ox.Quad:
+    s, o, g = q.subject, q.object, q.graph_name
+    if not (
+        isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode) or isinstance(g, ox.BlankNode)
+    ):
+        return q
+    return ox.Quad(skolemize(s), q.predicate, skolemize(o), skolemize(g))  # type: ignore[arg-type]
+
+
+def _unskolem(term: ox.NamedNode) -> ox.NamedNode | ox.BlankNode:
+    if term.value.startswith(SKOLEM_PREFIX):
+        return ox.BlankNode(term.value[len(SKOLEM_PREFIX) :])
+    return term
+
+
+def _unskolem_triple(t: ox.Triple) -> ox.Triple:
+    s, o = t.subject, t.object
+    if isinstance(s, ox.NamedNode) and s.value.startswith(SKOLEM_PREFIX):
+        s = _unskolem(s)
+    elif not (isinstance(o, ox.NamedNode) and o.value.startswith(SKOLEM_PREFIX)):
+        return t
+    if isinstance(o, ox.NamedNode):
+        o = _unskolem(o)
+    return ox.Triple(s, t.predicate, o)
+
+
+def _sparql(term: object) -> str:
+    """A pyoxigraph term in SPARQL syntax (its N-Triples form), blank nodes skolemized."""
+    if isinstance(term, ox.BlankNode):
+        return f"<{SKOLEM_PREFIX}{term.value}>"
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return str(term)
+    raise StoreError(f"cannot send {term!r} to a remote store")
+
+
+def _unskolem_json(body: bytes) -> bytes:
+    """SPARQL JSON results with skolem IRIs turned back into blank nodes."""
+    if SKOLEM_PREFIX.encode() not in body:
+        return body
+    document = json.loads(body)
+    for row in document.get("results", {}).get("bindings", []):
+        for value in row.values():
+            if value.get("type") == "uri" and value["value"].startswith(SKOLEM_PREFIX):
+                value["type"] = "bnode"
+                value["value"] = value["value"][len(SKOLEM_PREFIX) :]
+    return json.dumps(document).encode()
+
+
+def with_values(text: str, substitutions: Mapping[ox.Variable, object]) -> str:
+    """The query with ``substitutions`` as a ``VALUES`` block opening its WHERE clause
+    (as pyoxigraph binds them before evaluation), or a trailing one if it has no
+    ``WHERE {``."""
+    if not substitutions:
+        return text
+    names = " ".join(str(v) for v in substitutions)
+    row = " ".join(_sparql(t) for t in substitutions.values())
+    block = f"VALUES ({names}) {{ ({row}) }}"
+    found = _WHERE.search(text)
+    if found is None:
+        return f"{text}\n{block}"
+    return f"{text[: found.end()]} {block} {text[found.end() :]}"
+
+
+# -- the store -----------------------------------------------------------------------------
+
+
+class RemoteStore:
+    """A remote SPARQL 1.1 store with the subset of ``pyoxigraph.Store``'s API cxgraph
+    uses (composition: every call is one or a few HTTP requests)."""
+
+    def __init__(self, location: RemoteLocation) -> None:
+        self.location = location
+        self._tls = ssl.create_default_context()
+        self.requests = 0
+        """HTTP requests made so far (for measurements)."""
+
+    # -- HTTP ---------------------------------------------------------------------------
+
+    def _send(
+        self,
+        url: str,
+        data: bytes,
+        content_type: str,
+        accept: str | None = None,
+        params: Sequence[tuple[str, str]] = (),
+    ) -> tuple[str, bytes]:
+        if params:
+            url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
+        request = urllib.request.Request(url, data=data, method="POST")
+        request.add_header("Content-Type", content_type)
+        if accept:
+            request.add_header("Accept", accept)
+        auth = self.location.credentials.header()
+        if auth:
+            request.add_header("Authorization", auth)
+        self.requests += 1
+        try:
+            with urllib.request.urlopen(
+                request, timeout=self.location.timeout, context=self._tls
+            ) as response:
+                return response.headers.get_content_type(), response.read()
+        except urllib.error.HTTPError as err:
+            detail = err.read(2000).decode("utf-8", "replace").strip()
+            err.close()
+            if err.code == 400:
+                raise SyntaxError(detail or "bad request") from None
+            raise StoreError(f"{self.location}: HTTP {err.code} {err.reason}: {detail}") from None
+        except (urllib.error.URLError, OSError) as err:
+            reason = getattr(err, "reason", err)
+            raise StoreError(f"{self.location}: cannot reach the store: {reason}") from None
+
+    def _form(self, url: str, fields: Sequence[tuple[str, str]], accept: str | None) -> bytes:
+        # a form, not a direct application/sparql-query body: Virtuoso hangs on those
+        data = urllib.parse.urlencode(fields).encode()
+        _, body = self._send(url, data, "application/x-www-form-urlencoded", accept)
+        return body
+
+    # -- SPARQL -------------------------------------------------------------------------
+
+    def query(
+        self,
+        query: str,
+        *,
+        base_iri: str | None = None,
+        use_default_graph_as_union: bool = False,
+        default_graph: Sequence[ox.NamedNode] | ox.NamedNode | None = None,
+        named_graphs: Sequence[ox.NamedNode] | None = None,
+        substitutions: Mapping[ox.Variable, object] | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
+        """Run a query remotely; SELECT and ASK give pyoxigraph results, CONSTRUCT and
+        DESCRIBE an iterator of triples."""
+        text = with_values(query, substitutions or {})
+        if prefixes:
+            text = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items()) + text
+        if base_iri:
+            text = f"BASE <{base_iri}>\n{text}"
+        fields: list[tuple[str, str]] = [("query", text)]
+        if isinstance(default_graph, ox.NamedNode):
+            default_graph = [default_graph]
+        if default_graph is not None:
+            fields += [("default-graph-uri", g.value) for g in default_graph]
+            graphs = named_graphs if named_graphs is not None else self.named_graphs()
+            fields += [("named-graph-uri", g.value) for g in graphs]
+            if not default_graph and not graphs:
+                # an empty dataset: name one graph that cannot exist
+                fields.append(("named-graph-uri", SKOLEM_PREFIX + "empty-dataset"))
+        elif named_graphs is not None and not use_default_graph_as_union:
+            fields += [("named-graph-uri", g.value) for g in named_graphs]
+        elif use_default_graph_as_union:
+            fields += [("named-graph-uri", g.value) for g in named_graphs or ()]
+            if self.location.dialect is Dialect.OXIGRAPH:
+                fields.append(("union-default-graph", ""))
+            elif self.location.dialect is Dialect.GENERIC:
+                graphs = self.named_graphs()
+                fields += [("default-graph-uri", g.value) for g in graphs]
+                fields += [("named-graph-uri", g.value) for g in graphs]
+        content_type, body = self._send(
+            self.location.query,
+            urllib.parse.urlencode(fields).encode(),
+            "application/x-www-form-urlencoded",
+            _ACCEPT,
+        )
+        if content_type in (_RESULTS_JSON, "application/json"):
+            return ox.parse_query_results(_unskolem_json(body), format=ox.QueryResultsFormat.JSON)
+        formats = {"text/turtle": ox.RdfFormat.TURTLE}
+        fmt = formats.get(content_type, ox.RdfFormat.N_TRIPLES)
+        return (_unskolem_triple(q.triple) for q in ox.parse(body, format=fmt))
+
+    def update(self, update: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL update remotely."""
+        text = f"BASE <{base_iri}>\n{update}" if base_iri else update
+        self._form(self.location.update, [("update", text)], None)
+
+    def _select(self, text: str) -> ox.QuerySolutions:
+        result = self.query(text)
+        assert isinstance(result, ox.QuerySolutions)
+        return result
+
+    # -- quads --------------------------------------------------------------------------
+
+    def quads_for_pattern(
+        self,
+        subject: object | None,
+        predicate: object | None,
+        object: object | None,
+        graph_name: object | None = None,
+    ) -> Iterator[ox.Quad]:
+        """Quads of the named graphs matching the pattern (None matches anything)."""
+        names = ("s", "p", "o", "g")
+        given = (subject, predicate, object, graph_name)
+        terms = [f"?{n}" if t is None else _sparql(t) for n, t in zip(names, given, strict=True)]
+        wanted = [f"?{n}" for n, t in zip(names, given, strict=True) if t is None]
+        if not wanted:
+            return iter([q for q in [self._quad(given)] if q in self])
+        s, p, o, g = terms
+        rows = self._select(f"SELECT {' '.join(wanted)} WHERE {{ GRAPH {g} {{ {s} {p} {o} }} }}")
+        return (
+            self._quad(tuple(row[n] if t is None else t for n, t in zip(names, given, strict=True)))
+            for row in rows
+        )
+
+    @staticmethod
+    def _quad(parts: tuple[object, ...]) -> ox.Quad:
+        s, p, o, g = parts
+        return ox.Quad(s, p, o, g)  # type: ignore[arg-type]
+
+    def __contains__(self, quad: ox.Quad) -> bool:
+        s, p, o = (_sparql(t) for t in (quad.subject, quad.predicate, quad.object))
+        if isinstance(quad.graph_name, ox.DefaultGraph):
+            text = f"ASK {{ {s} {p} {o} }}"
+        else:
+            text = f"ASK {{ GRAPH {_sparql(quad.graph_name)} {{ {s} {p} {o} }} }}"
+        return bool(self.query(text))
+
+    def __len__(self) -> int:
+        (row,) = self._select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(row["n"].value)
+
+    def add(self, quad: ox.Quad) -> None:
+        self.extend([quad])
+
+    def remove(self, quad: ox.Quad) -> None:
+        self.update(f"DELETE DATA {{ {self._data([quad])} }}")
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in bulk (N-Quads to the Graph Store endpoint, else ``INSERT DATA``)."""
+        batch: list[ox.Quad] = []
+        for quad in quads:
+            batch.append(_skolem_quad(quad))
+            if len(batch) >= _BATCH:
+                self._push(batch)
+                batch = []
+        if batch:
+            self._push(batch)
+
+    def _push(self, quads: list[ox.Quad]) -> None:
+        if self.location.graph_store is not None:
+            body = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+            self._send(self.location.graph_store, body, "application/n-quads")
+        else:
+            self.update(f"INSERT DATA {{ {self._data(quads)} }}")
+
+    @staticmethod
+    def _data(quads: Iterable[ox.Quad]) -> str:
+        parts = []
+        for q in quads:
+            triple = " ".join(_sparql(t) for t in (q.subject, q.predicate, q.object))
+            if isinstance(q.graph_name, ox.DefaultGraph):
+                parts.append(f"{triple} .")
+            else:
+                parts.append(f"GRAPH {_sparql(q.graph_name)} {{ {triple} }}")
+        return " ".join(parts)
+
+    def load(
+        self,
+        input: bytes,
+        format: ox.RdfFormat,
+        *,
+        base_iri: str | None = None,
+        to_graph: ox.NamedNode | None = None,
+    ) -> None:
+        """Parse locally (the same errors as an embedded store), then push in bulk."""
+        staging = ox.Store()
+        staging.load(input, format, base_iri=base_iri, to_graph=to_graph)
+        self.extend(staging)
+
+    def dump(
+        self,
+        output: None = None,
+        format: ox.RdfFormat = ox.RdfFormat.N_QUADS,
+        *,
+        from_graph: ox.NamedNode | None = None,
+    ) -> bytes:
+        """The named graphs (or one graph's triples) serialized."""
+        quads = list(self.quads_for_pattern(None, None, None, from_graph))
+        if from_graph is not None:
+            return ox.serialize([q.triple for q in quads], format=format) or b""
+        return ox.serialize(quads, format=format) or b""
+
+    # -- graphs -------------------------------------------------------------------------
+
+    def named_graphs(self) -> list[ox.NamedNode]:
+        if self.location.dialect is Dialect.OXIGRAPH:
+            text = "SELECT ?g WHERE { GRAPH ?g { } }"
+        else:
+            text = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+        graphs = (row["g"] for row in self._select(text))
+        return [g for g in graphs if isinstance(g, ox.NamedNode)]
+
+    def contains_named_graph(self, graph: ox.NamedNode) -> bool:
+        if self.location.dialect is Dialect.OXIGRAPH:
+            return bool(self.query(f"ASK {{ GRAPH {_sparql(graph)} {{ }} }}"))
+        return bool(self.query(f"ASK {{ GRAPH {_sparql(graph)} {{ ?s ?p ?o }} }}"))
+
+    def add_graph(self, graph: ox.NamedNode) -> None:
+        self.update(f"CREATE SILENT GRAPH {_sparql(graph)}")
+
+    def clear_graph(self, graph: ox.NamedNode) -> None:
+        self.update(f"CLEAR SILENT GRAPH {_sparql(graph)}")
+
+    def remove_graph(self, graph: ox.NamedNode) -> None:
+        self.update(f"DROP SILENT GRAPH {_sparql(graph)}")
+
+    def flush(self) -> None:
+        """Nothing to do: each update is committed by the server."""
+
+    def check(self) -> None:
+        """Raise StoreError unless the store answers a query."""
+        self.query("ASK { }")
+
+
+__all__ = [
+    "SKOLEM_PREFIX",
+    "Credentials",
+    "Dialect",
+    "RemoteLocation",
+    "RemoteStore",
+    "is_store_url",
+    "skolemize",
+    "with_values",
+]

@@ -1,0 +1,322 @@
+"""cxgraph on a real Oxigraph server (the ``oxigraph`` package's binary) over HTTP.
+
+The fixture starts ``oxigraph serve`` on a free loopback port and stops it afterwards;
+each test starts from an empty store. The gap report (and the per-rule inference counts)
+from the remote store must equal the embedded store's exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from typer.testing import CliRunner
+
+from cxgraph.cli import app
+from cxgraph.config import store_location
+from cxgraph.errors import InputError, StoreError
+from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
+from cxgraph.remote import (
+    SKOLEM_PREFIX,
+    Credentials,
+    Dialect,
+    RemoteLocation,
+    RemoteStore,
+    with_values,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((ROOT / "data").glob("*.ttl"))
+OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a real Oxigraph server on loopback, stopped after the module."""
+    if not Path(OXIGRAPH).exists():
+        pytest.fail("the oxigraph server binary is missing: pip install -e '.[dev]'")
+    port = _free_port()
+    location = tmp_path_factory.mktemp("oxigraph")
+    process = subprocess.Popen(
+        [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                RemoteStore(RemoteLocation.parse(url, timeout=2)).check()
+                break
+            except StoreError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    _, stderr = process.communicate(timeout=5)
+                    pytest.fail(f"oxigraph serve did not start: {stderr.decode()[-2000:]}")
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+@pytest.fixture
+def remote(server: str) -> RemoteLocation:
+    """The server's location, emptied."""
+    location = RemoteLocation.parse(server)
+    RemoteStore(location).update("DROP ALL")
+    return location
+
+
+def _report(kg: KnowledgeGraph) -> list[dict[str, object]]:
+    return [f.as_json() for f in kg.findings]
+
+
+def _same_as_embedded(files: list[Path], remote: RemoteLocation) -> int:
+    far = build_knowledge_graph(files, store_path=remote)
+    near = build_knowledge_graph(files)
+    assert _report(far) == _report(near)
+    assert far.inference is not None and near.inference is not None
+    assert far.inference.added == near.inference.added
+    return len(near.findings)
+
+
+# -- equality with the embedded store -------------------------------------------------
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("sample", SAMPLES, ids=[p.stem for p in SAMPLES])
+def test_sample_report_equals_embedded(sample: Path, remote: RemoteLocation) -> None:
+    assert _same_as_embedded([sample], remote) > 0
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("profile", ["sparse", "dense"])
+def test_generated_model_report_equals_embedded(
+    profile: str, remote: RemoteLocation, tmp_path: Path
+) -> None:
+    out = tmp_path / profile
+    command = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--triples", "3000"]
+    command += ["--out", str(out), "--profile", profile]
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT / "benchmarks")
+    assert _same_as_embedded([out / "model.ttl"], remote) > 0
+
+
+@pytest.mark.server
+def test_cli_gaps_on_a_remote_store(remote: RemoteLocation) -> None:
+    sample = str(ROOT / "data" / "salon.ttl")
+    runner = CliRunner()
+    far = runner.invoke(app, ["gaps", "--store", remote.url, "--data", sample, "-f", "json"])
+    near = runner.invoke(app, ["gaps", "--data", sample, "-f", "json"])
+    assert far.exit_code == near.exit_code == 1, far.output
+    assert json.loads(far.stdout) == json.loads(near.stdout)
+    # the data stays in the remote store: a second run without --data reports it again
+    again = runner.invoke(app, ["gaps", "--store", remote.url, "-f", "json"])
+    assert json.loads(again.stdout) == json.loads(near.stdout)
+
+
+@pytest.mark.server
+def test_cli_store_from_the_environment(remote: RemoteLocation) -> None:
+    sample = str(ROOT / "data" / "car-retail.ttl")
+    result = CliRunner().invoke(
+        app, ["gaps", "--data", sample, "-f", "json"], env={"CXGRAPH_STORE": remote.url}
+    )
+    assert result.exit_code == 1, result.output
+    store = RemoteStore(remote)
+    graphs = {g.value for g in store.named_graphs()}
+    assert "urn:cxgraph:graph:data:car-retail" in graphs
+    assert "urn:cxgraph:graph:gaps" in graphs
+
+
+# -- the store API over HTTP ----------------------------------------------------------
+
+
+@pytest.mark.server
+def test_blank_nodes_are_skolemized_and_read_back(remote: RemoteLocation) -> None:
+    store = RemoteStore(remote)
+    graph = ox.NamedNode("urn:test:g")
+    store.load(
+        b"<urn:test:a> <urn:test:p> [ <urn:test:q> 1 ] .", ox.RdfFormat.TURTLE, to_graph=graph
+    )
+    (quad,) = store.quads_for_pattern(ox.NamedNode("urn:test:a"), None, None, graph)
+    assert isinstance(quad.object, ox.BlankNode)
+    # stored as an IRI, named in queries by its blank node
+    raw = store.query("SELECT ?o WHERE { GRAPH ?g { <urn:test:a> <urn:test:p> ?o } }")
+    (row,) = raw  # type: ignore[misc]
+    assert row["o"] == quad.object
+    assert bool(store.query(f"ASK {{ GRAPH ?g {{ <{SKOLEM_PREFIX}{quad.object.value}> ?p 1 }} }}"))
+    found = store.query(
+        "SELECT ?v WHERE { GRAPH ?g { ?x <urn:test:q> ?v } }",
+        substitutions={ox.Variable("x"): quad.object},
+    )
+    assert [r["v"] for r in found] == [ox.Literal(1)]  # type: ignore[union-attr]
+    triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert any(isinstance(t.subject, ox.BlankNode) for t in triples)  # type: ignore[union-attr]
+    assert quad in store
+    store.remove(quad)
+    assert quad not in store
+    assert len(store) == 1
+
+
+@pytest.mark.server
+def test_graphs_datasets_and_bulk_load(remote: RemoteLocation) -> None:
+    store = RemoteStore(remote)
+    a, b = ox.NamedNode("urn:test:a"), ox.NamedNode("urn:test:b")
+    p = ox.NamedNode("urn:test:p")
+    store.add_graph(a)
+    assert store.contains_named_graph(a) and not store.contains_named_graph(b)
+    store.extend(
+        ox.Quad(ox.NamedNode(f"urn:test:s{i}"), p, ox.Literal(i), b) for i in range(25_001)
+    )
+    assert len(store) == 25_001
+    store.add(ox.Quad(a, p, ox.Literal("x"), a))
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert next(iter(store.query(count, default_graph=[a])))["n"].value == "1"  # type: ignore[call-overload]
+    union = store.query(count, use_default_graph_as_union=True)
+    assert next(iter(union))["n"].value == "25002"  # type: ignore[call-overload]
+    graphs = "SELECT ?g WHERE { GRAPH ?g { } }"
+    named = store.query(graphs, default_graph=[a], named_graphs=[a])
+    assert [r["g"] for r in named] == [a]  # type: ignore[union-attr]
+    store.clear_graph(b)
+    assert store.contains_named_graph(b) and len(store) == 1
+    store.remove_graph(b)
+    assert sorted(g.value for g in store.named_graphs()) == ["urn:test:a"]
+
+
+@pytest.mark.server
+def test_bad_input_leaves_the_remote_store_unchanged(
+    remote: RemoteLocation, tmp_path: Path
+) -> None:
+    build_knowledge_graph([ROOT / "data" / "salon.ttl"], store_path=remote)
+    before = len(RemoteStore(remote))
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<urn:a> <urn:b> .\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.ttl"):
+        build_knowledge_graph([ROOT / "data" / "salon.ttl", bad], store_path=remote)
+    assert len(RemoteStore(remote)) == before
+
+
+@pytest.mark.server
+def test_a_query_syntax_error_is_a_syntax_error(remote: RemoteLocation) -> None:
+    with pytest.raises(SyntaxError):
+        RemoteStore(remote).query("SELECT WHERE {")
+
+
+def test_an_unreachable_store_is_a_store_error() -> None:
+    location = RemoteLocation.parse(f"http://127.0.0.1:{_free_port()}", timeout=5)
+    with pytest.raises(StoreError, match="cannot reach"):
+        build_knowledge_graph(store_path=location)
+
+
+# -- locations and credentials (no server) ---------------------------------------------
+
+
+def test_endpoints_by_convention_and_by_fragment() -> None:
+    oxigraph = RemoteLocation.parse("http://127.0.0.1:7878/")
+    assert oxigraph.dialect is Dialect.OXIGRAPH
+    assert (oxigraph.query, oxigraph.update, oxigraph.graph_store) == (
+        "http://127.0.0.1:7878/query",
+        "http://127.0.0.1:7878/update",
+        "http://127.0.0.1:7878/store",
+    )
+    virtuoso = RemoteLocation.parse("https://db.example:8890/sparql")
+    assert virtuoso.dialect is Dialect.VIRTUOSO
+    assert virtuoso.query == virtuoso.update == "https://db.example:8890/sparql"
+    assert virtuoso.graph_store is None
+    given = RemoteLocation.parse("https://h/ds/sparql#dialect=generic&update=/ds/update")
+    assert given.dialect is Dialect.GENERIC
+    assert (given.query, given.update) == ("https://h/ds/sparql", "https://h/ds/update")
+    for bad in ("ftp://h/", "http://u:p@h/", "http://h/#user=x", "http://h/#dialect=x"):
+        with pytest.raises(InputError):
+            RemoteLocation.parse(bad)
+
+
+def test_credentials_from_environment_and_file(tmp_path: Path) -> None:
+    url = "https://db.example/sparql"
+    env = {"CXGRAPH_STORE_USER": "ann", "CXGRAPH_STORE_PASSWORD": "s3cret"}
+    basic = store_location(url, env=env)
+    assert isinstance(basic, RemoteLocation)
+    assert basic.credentials.header() == "Basic YW5uOnMzY3JldA=="
+    assert "s3cret" not in repr(basic)
+    token = store_location(None, env={"CXGRAPH_STORE": url, "CXGRAPH_STORE_TOKEN": "t0k"})
+    assert isinstance(token, RemoteLocation) and token.credentials.header() == "Bearer t0k"
+    file = tmp_path / "auth"
+    file.write_text("# the store\ntoken = abc\n", encoding="utf-8")
+    from_file = store_location(url, file, env=env)
+    assert isinstance(from_file, RemoteLocation)
+    assert from_file.credentials.header() == "Bearer abc"
+    assert store_location("some/dir", env={}) == Path("some/dir")
+    assert store_location(None, env={}) is None
+    with pytest.raises(InputError):
+        store_location(url, env={"CXGRAPH_STORE_USER": "ann"})
+    with pytest.raises(InputError):
+        Credentials.from_mapping({"token": "t", "user": "u", "password": "p"})
+
+
+def test_substitutions_become_values() -> None:
+    text = with_values(
+        "SELECT ?x WHERE { ?x ?p ?o }",
+        {ox.Variable("p"): ox.NamedNode("urn:p"), ox.Variable("o"): ox.BlankNode("b1")},
+    )
+    assert text == (
+        f"SELECT ?x WHERE {{ VALUES (?p ?o) {{ (<urn:p> <{SKOLEM_PREFIX}b1>) }}  ?x ?p ?o }}"
+    )
+    assert with_values("ASK { ?s ?p ?o }", {ox.Variable("s"): ox.Literal("a")}).endswith(
+        'VALUES (?s) { ("a") }'
+    )
+
+
+def test_credentials_are_sent(tmp_path: Path) -> None:
+    """A real HTTP listener that requires a bearer token: with it the store answers,
+    without it the error names the status."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            if self.headers.get("Authorization") != "Bearer right":
+                self.send_response(401)
+                self.end_headers()
+                return
+            body = b'{"head":{},"boolean":true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler) as httpd:
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{httpd.server_address[1]}/sparql"
+            RemoteStore(RemoteLocation.parse(url, Credentials(token="right"), 5)).check()
+            with pytest.raises(StoreError, match="401"):
+                RemoteStore(RemoteLocation.parse(url, Credentials(token="wrong"), 5)).check()
+        finally:
+            httpd.shutdown()
+            thread.join()
