@@ -250,8 +250,9 @@ def test_restarts_right_after_stops_always_open_the_store(tmp_path: Path) -> Non
             begin = time.monotonic()
             sent = signal.SIGTERM if n % 2 == 0 else signal.SIGINT
             live.process.send_signal(sent)
-            # uvicorn shuts down, then re-raises the signal it caught
-            assert live.process.wait(timeout=20) in (0, -sent)
+            # uvicorn shuts down, then re-raises the signal it caught (the CLI turns an
+            # interrupt into exit status 130)
+            assert live.process.wait(timeout=20) in (0, -sent, 128 + sent)
             stops.append(time.monotonic() - begin)
             assert not [pid for pid in workers if alive(pid)], "workers outlived the server"
             if live.process.stderr:
