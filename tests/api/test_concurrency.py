@@ -154,6 +154,7 @@ def test_readers_never_see_half_a_write(server: LiveServer) -> None:
     for thread in threads:
         thread.join(timeout=SECONDS + 60)
     assert not any(thread.is_alive() for thread in threads)
+    print(f"pairs: {dict(counts)}, {len(violations)} violations, {len(errors)} errors")
     assert errors == []
     assert violations == []
     # the run must have exercised something: many writes, both read kinds
