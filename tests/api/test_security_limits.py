@@ -291,3 +291,21 @@ def test_documents_nested_beyond_the_limit_are_refused_before_parsing(
         store, Source("shallow", turtle_collection(MAX_DOCUMENT_NESTING - 1), SourceFormat.TURTLE)
     )
     assert len(store) > 0
+
+
+def test_descriptions_and_entity_pages_are_capped_like_answers() -> None:
+    """VoID, the service description and entity pages are built in a worker and refused
+    with 413 ``response_too_large`` past ``max_response_bytes``, never cut."""
+    with TestClient(create_app(Settings(data=SAMPLES, max_response_bytes=1000))) as capped:
+        for path, accept in (
+            ("/.well-known/void", "text/turtle"),
+            ("/sparql", "text/turtle"),
+            ("/telecom", "text/turtle"),
+            ("/telecom", "text/html"),
+        ):
+            reply = capped.get(path, headers={"Accept": accept})
+            assert reply.status_code == 413, (path, reply.status_code)
+            assert reply.json()["error"] == "response_too_large"
+    with TestClient(create_app(Settings(data=SAMPLES))) as plain:
+        assert plain.get("/.well-known/void").status_code == 200
+        assert plain.get("/telecom", headers={"Accept": "text/turtle"}).status_code == 200

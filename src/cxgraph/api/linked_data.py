@@ -21,7 +21,7 @@ from fastapi.responses import Response
 
 from cxgraph.api import entity_page
 from cxgraph.api.protocol import GRAPH_FORMATS, HTML, READ_CORS, negotiate
-from cxgraph.api.state import get_kg, in_worker
+from cxgraph.api.state import capped, get_kg, in_worker
 from cxgraph.config import Settings
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.queries import saved_query
@@ -86,7 +86,10 @@ def mount(app: FastAPI, settings: Settings) -> None:
         if meta["status"] == 404:
             raise HTTPException(status_code=404, detail=f"nothing is served at /{path}")
         return Response(
-            body, status_code=meta["status"], media_type=meta["media_type"], headers=meta["headers"]
+            capped(request, body, f"the page of /{path}"),
+            status_code=meta["status"],
+            media_type=meta["media_type"],
+            headers=meta["headers"],
         )
 
 

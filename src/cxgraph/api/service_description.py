@@ -24,7 +24,7 @@ from cxgraph.api.protocol import (
     choose_format,
     render_rdf,
 )
-from cxgraph.api.state import get_kg, get_settings, in_worker
+from cxgraph.api.state import capped, get_kg, get_settings, in_worker
 from cxgraph.config import Settings
 from cxgraph.namespaces import CX, PREFIXES, RDF_TYPE
 from cxgraph.pipeline import KnowledgeGraph
@@ -147,7 +147,7 @@ async def describe(request: Request, settings: Settings) -> Response:
     body = await in_worker(
         request, EVALUATION, "service", endpoint, bool(settings.write_token), fmt.name
     )
-    return _rdf_response(body, fmt)
+    return _rdf_response(capped(request, body, "the service description"), fmt)
 
 
 def register(sandbox: Sandbox) -> None:
@@ -180,7 +180,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
         fmt = choose_format(request, GRAPH_FORMATS, "the VoID description")
         base = base_url(request, get_settings(request).base_url)
         body = await in_worker(request, EVALUATION, "void", base, False, fmt.name)
-        return _rdf_response(body, fmt)
+        return _rdf_response(capped(request, body, "the VoID description"), fmt)
 
     @app.api_route("/sparql/queries", methods=["GET", "HEAD"], tags=["sparql"])
     def queries() -> JSONResponse:

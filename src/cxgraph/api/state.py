@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI, HTTPException, Request
 
+from cxgraph.api.protocol import ProtocolError
 from cxgraph.config import Settings
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.sandbox import Overloaded, Sandbox
@@ -65,6 +66,18 @@ async def in_worker(request: Request, name: str, *args: object) -> bytes:
     """Run the sandbox's evaluation ``name`` on the committed state, under the deadline,
     off the event loop."""
     return await asyncio.to_thread(get_sandbox(request.app).run, name, *args)
+
+
+def capped(request: Request, body: bytes, what: str) -> bytes:
+    """``body``, or 413 ``response_too_large`` when it is over ``max_response_bytes``."""
+    limit = get_settings(request).max_response_bytes
+    if len(body) > limit:
+        raise ProtocolError(
+            413,
+            "response_too_large",
+            f"{what} would be {len(body)} bytes, more than this server sends ({limit})",
+        )
+    return body
 
 
 def committed(app: FastAPI) -> Committed:
