@@ -31,6 +31,32 @@ PAGES = [
 ]
 
 
+# In-process tests come first: the app forks its sandbox workers before Playwright's
+# driver threads exist in this process.
+def test_favicon_is_served(client: TestClient) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_api_docs_use_the_vendored_swagger_ui(client: TestClient) -> None:
+    page = client.get("/api/docs").text
+    assert "/static/vendor/swagger-ui-bundle.js" in page
+    assert "/static/vendor/swagger-ui.css" in page
+    assert "cdn" not in page.lower() and "https://" not in page
+    assert client.get("/static/vendor/swagger-ui-bundle.js").status_code == 200
+
+
+def test_pages_say_how_to_get_missing_assets(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(static, "VENDOR_DIR", tmp_path)
+    docs = client.get("/api/docs").text
+    assert "scripts/install-ui.sh" in docs and "/api/openapi.json" in docs
+    assert "scripts/install-ui.sh" in client.get("/sparql", headers={"Accept": "text/html"}).text
+    assert "scripts/install-ui.sh" in (web.STATIC_DIR / "dashboard.js").read_text()
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
@@ -86,25 +112,26 @@ def test_page_loads_nothing_from_outside(
     assert errors == []
 
 
-def test_favicon_is_served(client: TestClient) -> None:
-    response = client.get("/favicon.ico")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("image/svg+xml")
-
-
-def test_api_docs_use_the_vendored_swagger_ui(client: TestClient) -> None:
-    page = client.get("/api/docs").text
-    assert "/static/vendor/swagger-ui-bundle.js" in page
-    assert "/static/vendor/swagger-ui.css" in page
-    assert "cdn" not in page.lower() and "https://" not in page
-    assert client.get("/static/vendor/swagger-ui-bundle.js").status_code == 200
-
-
-def test_pages_say_how_to_get_missing_assets(
-    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(static, "VENDOR_DIR", tmp_path)
-    docs = client.get("/api/docs").text
-    assert "scripts/install-ui.sh" in docs and "/api/openapi.json" in docs
-    assert "scripts/install-ui.sh" in client.get("/sparql", headers={"Accept": "text/html"}).text
-    assert "scripts/install-ui.sh" in (web.STATIC_DIR / "dashboard.js").read_text()
+@pytest.mark.browser
+def test_sparql_editor_menu_and_labels(browser: Any, live_server: LiveServer) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/sparql")
+        page.wait_for_selector("#saved-query:not([disabled])")
+        groups = page.eval_on_selector_all(
+            "#saved-query optgroup", "gs => gs.map(g => [g.label, g.children.length])"
+        )
+        assert [g[0] for g in groups] == ["Analyst reports", "Gap rules", "Model checks"]
+        values = page.eval_on_selector_all("#saved-query option", "os => os.map(o => o.value)")
+        assert values[1].startswith("reports/")
+        assert not [v for v in values if v.startswith(("graphql/", "entity/"))]
+        # a query projecting ?persona and ?personaLabel shows the label beside the IRI
+        page.select_option("#saved-query", "reports/needs-per-persona")
+        page.locator(".yasqe_queryButton:visible").click()
+        page.wait_for_selector(".yasr .dataTable tbody tr", timeout=30_000)
+        labels = page.locator(".yasr .cx-label").all_inner_texts()
+        assert "Family household" in labels
+        page.screenshot(path=str(SHOTS / "sparql-editor-results.png"))
+    finally:
+        context.close()
