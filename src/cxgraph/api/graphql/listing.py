@@ -2,10 +2,10 @@
 
 A list is every instance of the kind's class, sorted by lower-cased label then IRI, and
 paged: ``first`` items (at most ``MAX_FIRST``) after the opaque ``after`` cursor, which
-holds the sort key of the last item seen. An unfiltered list is sorted and cut in the store
-(keyset paging: a page reads ``first + 1`` rows, whatever the size of the class); a
-filtered one is read whole and filtered in Python (the filter strings never reach SPARQL).
-``totalCount`` is counted only when asked for.
+holds the sort key of the last item seen. An unfiltered list pages by binary search over the
+class's instances, read and sorted once per knowledge-graph version (keyset paging); a
+filtered one is read and filtered in Python per request (the filter strings never reach
+SPARQL). ``totalCount`` is computed only when asked for.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from bisect import bisect_right
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -119,13 +120,15 @@ async def list_nodes(
     check_first(first)
     loaders = info.context.loaders
     if not label_contains and has_gaps_of is None:
-        rows = await loaders.instances_page(
-            kind.class_iri, decode_cursor(after) if after is not None else None, first + 1
-        )
-        chosen, has_next, has_previous = rows[:first], len(rows) > first, after is not None
+        every = await loaders.sorted_instances(kind.class_iri)
+        start = 0
+        if after is not None:
+            start = bisect_right(every, decode_cursor(after), key=lambda item: item[:2])
+        chosen = [(iri, label) for _, iri, label in every[start : start + first]]
+        has_next, has_previous = start + first < len(every), start > 0
 
         async def count() -> int:
-            return await loaders.instance_count(kind.class_iri)
+            return len(every)
 
     else:
         items = await loaders.instances(kind.class_iri)

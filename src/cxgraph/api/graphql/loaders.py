@@ -101,7 +101,10 @@ def pick_label(terms: Iterable[Term]) -> str | None:
     return min(literals, key=rank).value
 
 
-_NO_CURSOR = "VALUES (?afterKey ?afterIri) { (UNDEF UNDEF) }"
+# (id of the knowledge graph, its version, class IRI) -> sorted instances; like the entity
+# index of linked_data, per worker process and version, and small.
+_SORTED: dict[tuple[int, int, str], list[tuple[str, str, str]]] = {}
+_SORTED_MAX = 64
 
 
 def sort_key(label: str) -> str:
@@ -216,31 +219,17 @@ class Loaders:
         named = [(iri, pick_label(terms) or local_name(iri)) for iri, terms in labels.items()]
         return sorted(named, key=lambda item: (sort_key(item[1]), item[0]))
 
-    async def instances_page(
-        self, class_iri: str, after: tuple[str, str] | None, count: int
-    ) -> list[tuple[str, str]]:
-        """The first ``count`` instances of a class as (IRI, label) after the sort key
-        ``after``, in the order of :meth:`instances`, sorted and cut in the store (keyset
-        paging: no Python work per instance of the class)."""
-        text = with_values(
-            saved_query("graphql/instances-page").text, "class", [ox.NamedNode(class_iri)]
-        )
-        if after is not None:  # the cursor's strings, in pyoxigraph's escaped literal form
-            row = f"({ox.Literal(after[0])} {ox.Literal(after[1])})"
-            text = text.replace(_NO_CURSOR, f"VALUES (?afterKey ?afterIri) {{ {row} }}")
-        rows = await asyncio.to_thread(select_text, self.kg.store, text, limit=count)
-        return [
-            (row["node"].value, row["label"].value)
-            for row in rows
-            if isinstance(row.get("node"), ox.NamedNode) and "label" in row
-        ]
-
-    async def instance_count(self, class_iri: str) -> int:
-        """How many instances (IRIs) a class has, counted in the store."""
-        rows = await self.query(
-            "graphql/instance-count", values=("class", [ox.NamedNode(class_iri)])
-        )
-        return int(rows[0]["count"].value) if rows and "count" in rows[0] else 0
+    async def sorted_instances(self, class_iri: str) -> list[tuple[str, str, str]]:
+        """Every instance of a class as (sort key, IRI, label), in list order; read and
+        sorted once per knowledge-graph version in this process, so that paging is a
+        binary search (keyset paging) and not a sort of every instance per request."""
+        key = (id(self.kg), self.kg.version, class_iri)
+        if key not in _SORTED:
+            items = await self.instances(class_iri)
+            if len(_SORTED) >= _SORTED_MAX:
+                _SORTED.clear()
+            _SORTED[key] = [(sort_key(label), iri, label) for iri, label in items]
+        return _SORTED[key]
 
     async def process_tree(self) -> ProcessTree:
         """The direct sub-process links, read once per request."""
