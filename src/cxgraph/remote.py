@@ -44,6 +44,18 @@ _BATCH = 20_000
 """Quads per request when pushing data."""
 _RESULTS_JSON = "application/sparql-results+json"
 _ACCEPT = f"{_RESULTS_JSON}, application/n-triples;q=0.9, text/plain;q=0.5"
+_ACCEPT_GRAPH = "application/n-triples, text/plain;q=0.5"
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_HIDDEN = re.compile(r"<[^<>\s]*>|#[^\n]*|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
+_VIRTUOSO_GRAPHS = (
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/ns/ldp#",
+    "http://localuriqaserver/sparql",
+)
+"""Graphs a fresh Virtuoso holds for itself: never cxgraph's."""
+_FRESH_NODE = re.compile(r"\bBNODE\s*\(\s*\)", re.IGNORECASE)
+_FRESH_IRI = f'IRI(CONCAT("{SKOLEM_PREFIX}", STRUUID()))'
+"""Virtuoso 7.2 has no ``BNODE()``: a fresh skolem IRI stands for a fresh blank node."""
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -241,6 +253,13 @@ def _unskolem_json(body: bytes) -> bytes:
     return json.dumps(document).encode()
 
 
+def query_form(text: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the query's form (IRIs, strings and comments
+    skipped), or None."""
+    found = _FORM.search(_HIDDEN.sub(" ", text))
+    return found.group(1).upper() if found else None
+
+
 def with_values(text: str, substitutions: Mapping[ox.Variable, object]) -> str:
     """The query with ``substitutions`` as a ``VALUES`` block opening its WHERE clause
     (as pyoxigraph binds them before evaluation), or a trailing one if it has no
@@ -326,6 +345,8 @@ class RemoteStore:
         """Run a query remotely; SELECT and ASK give pyoxigraph results, CONSTRUCT and
         DESCRIBE an iterator of triples."""
         text = with_values(query, substitutions or {})
+        if self.location.dialect is Dialect.VIRTUOSO:
+            text = _FRESH_NODE.sub(_FRESH_IRI, text)
         if prefixes:
             text = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in prefixes.items()) + text
         if base_iri:
@@ -343,18 +364,21 @@ class RemoteStore:
         elif named_graphs is not None and not use_default_graph_as_union:
             fields += [("named-graph-uri", g.value) for g in named_graphs]
         elif use_default_graph_as_union:
-            fields += [("named-graph-uri", g.value) for g in named_graphs or ()]
             if self.location.dialect is Dialect.OXIGRAPH:
+                fields += [("named-graph-uri", g.value) for g in named_graphs or ()]
                 fields.append(("union-default-graph", ""))
-            elif self.location.dialect is Dialect.GENERIC:
+            else:  # Virtuoso's own default graph would include its system graphs
                 graphs = self.named_graphs()
                 fields += [("default-graph-uri", g.value) for g in graphs]
-                fields += [("named-graph-uri", g.value) for g in graphs]
+                named = graphs if named_graphs is None else named_graphs
+                fields += [("named-graph-uri", g.value) for g in named]
+        graph_result = query_form(text) in ("CONSTRUCT", "DESCRIBE")
         content_type, body = self._send(
             self.location.query,
             urllib.parse.urlencode(fields).encode(),
             "application/x-www-form-urlencoded",
-            _ACCEPT,
+            # Virtuoso answers a CONSTRUCT as JSON bindings if that is acceptable
+            _ACCEPT_GRAPH if graph_result else _ACCEPT,
         )
         if content_type in (_RESULTS_JSON, "application/json"):
             return ox.parse_query_results(_unskolem_json(body), format=ox.QueryResultsFormat.JSON)
@@ -365,6 +389,8 @@ class RemoteStore:
     def update(self, update: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL update remotely."""
         text = f"BASE <{base_iri}>\n{update}" if base_iri else update
+        if self.location.dialect is Dialect.VIRTUOSO:
+            text = _FRESH_NODE.sub(_FRESH_IRI, text)
         self._form(self.location.update, [("update", text)], None)
 
     def _select(self, text: str) -> ox.QuerySolutions:
@@ -481,7 +507,8 @@ class RemoteStore:
         else:
             text = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
         graphs = (row["g"] for row in self._select(text))
-        return [g for g in graphs if isinstance(g, ox.NamedNode)]
+        hidden = _VIRTUOSO_GRAPHS if self.location.dialect is Dialect.VIRTUOSO else ()
+        return [g for g in graphs if isinstance(g, ox.NamedNode) and g.value not in hidden]
 
     def contains_named_graph(self, graph: ox.NamedNode) -> bool:
         if self.location.dialect is Dialect.OXIGRAPH:
