@@ -252,7 +252,7 @@ def test_value_chain_of_a_persona_in_fixed_layers(page: Any, kg: KnowledgeGraph)
     assert "has a gap" in legend and "Moment of truth" in legend
     page.locator("#chain-section").screenshot(path=str(SHOTS / "chain-persona.png"))
     # selecting a node lists its neighbours in the chain and its gaps
-    page.evaluate(f"window.cxChain.$id('{TEL}InstallService').emit('tap')")
+    page.evaluate(f"() => {{ window.cxChain.$id('{TEL}InstallService').emit('tap'); }}")
     detail = page.locator("#detail").inner_text()
     assert "Downstream in the chain" in detail and "ownerless-process" in detail
     assert page.locator("#chain-list li").count() == len(nodes)
