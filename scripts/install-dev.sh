@@ -8,6 +8,9 @@ export DEBIAN_FRONTEND=noninteractive
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+# Virtuoso open source: a real remote SPARQL store for tests/test_remote.py (the Oxigraph
+# server comes with the dev extra, from PyPI)
+command -v virtuoso-t >/dev/null 2>&1 || missing+=(virtuoso-opensource)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,18 +1,16 @@
-"""cxgraph on a real Oxigraph server (the ``oxigraph`` package's binary) over HTTP.
+"""cxgraph on real remote SPARQL stores over HTTP: an Oxigraph server (the ``oxigraph``
+package's binary) and Virtuoso open source (Debian's ``virtuoso-t``).
 
-The fixture starts ``oxigraph serve`` on a free loopback port and stops it afterwards;
-each test starts from an empty store. The gap report (and the per-rule inference counts)
-from the remote store must equal the embedded store's exactly.
+Module fixtures start each server on free loopback ports and stop it afterwards; each test
+starts from an empty store. The gap report (and the per-rule inference counts) from the
+remote store must equal the embedded store's exactly.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,61 +28,43 @@ from cxgraph.remote import (
     Dialect,
     RemoteLocation,
     RemoteStore,
+    query_form,
     with_values,
 )
+from tests.remote_servers import empty, free_port, oxigraph_server, virtuoso_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "data").glob("*.ttl"))
-OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+BACKENDS = ["oxigraph", "virtuoso"]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a real Oxigraph server on loopback, stopped after the module."""
-    if not Path(OXIGRAPH).exists():
-        pytest.fail("the oxigraph server binary is missing: pip install -e '.[dev]'")
-    port = _free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
-    process = subprocess.Popen(
-        [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                RemoteStore(RemoteLocation.parse(url, timeout=2)).check()
-                break
-            except StoreError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    _, stderr = process.communicate(timeout=5)
-                    pytest.fail(f"oxigraph serve did not start: {stderr.decode()[-2000:]}")
-                time.sleep(0.05)
+def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a real Oxigraph server (on disk) on loopback."""
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The /sparql URL of a real Virtuoso on loopback."""
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def remote(request: pytest.FixtureRequest) -> RemoteLocation:
+    """Each server's location, emptied."""
+    location = RemoteLocation.parse(request.getfixturevalue(request.param))
+    empty(location)
+    return location
 
 
 @pytest.fixture
-def remote(server: str) -> RemoteLocation:
-    """The server's location, emptied."""
-    location = RemoteLocation.parse(server)
-    RemoteStore(location).update("DROP ALL")
+def oxigraph_store(oxigraph: str) -> RemoteLocation:
+    """The Oxigraph server's location, emptied."""
+    location = RemoteLocation.parse(oxigraph)
+    empty(location)
     return location
 
 
@@ -123,7 +103,8 @@ def test_generated_model_report_equals_embedded(
 
 
 @pytest.mark.server
-def test_cli_gaps_on_a_remote_store(remote: RemoteLocation) -> None:
+def test_cli_gaps_on_a_remote_store(oxigraph_store: RemoteLocation) -> None:
+    remote = oxigraph_store
     sample = str(ROOT / "data" / "salon.ttl")
     runner = CliRunner()
     far = runner.invoke(app, ["gaps", "--store", remote.url, "--data", sample, "-f", "json"])
@@ -136,7 +117,8 @@ def test_cli_gaps_on_a_remote_store(remote: RemoteLocation) -> None:
 
 
 @pytest.mark.server
-def test_cli_store_from_the_environment(remote: RemoteLocation) -> None:
+def test_cli_store_from_the_environment(oxigraph_store: RemoteLocation) -> None:
+    remote = oxigraph_store
     sample = str(ROOT / "data" / "car-retail.ttl")
     result = CliRunner().invoke(
         app, ["gaps", "--data", sample, "-f", "json"], env={"CXGRAPH_STORE": remote.url}
@@ -179,8 +161,8 @@ def test_blank_nodes_are_skolemized_and_read_back(remote: RemoteLocation) -> Non
 
 
 @pytest.mark.server
-def test_graphs_datasets_and_bulk_load(remote: RemoteLocation) -> None:
-    store = RemoteStore(remote)
+def test_graphs_datasets_and_bulk_load(oxigraph_store: RemoteLocation) -> None:
+    store = RemoteStore(oxigraph_store)
     a, b = ox.NamedNode("urn:test:a"), ox.NamedNode("urn:test:b")
     p = ox.NamedNode("urn:test:p")
     store.add_graph(a)
@@ -217,13 +199,13 @@ def test_bad_input_leaves_the_remote_store_unchanged(
 
 
 @pytest.mark.server
-def test_a_query_syntax_error_is_a_syntax_error(remote: RemoteLocation) -> None:
+def test_a_query_syntax_error_is_a_syntax_error(oxigraph_store: RemoteLocation) -> None:
     with pytest.raises(SyntaxError):
-        RemoteStore(remote).query("SELECT WHERE {")
+        RemoteStore(oxigraph_store).query("SELECT WHERE {")
 
 
 def test_an_unreachable_store_is_a_store_error() -> None:
-    location = RemoteLocation.parse(f"http://127.0.0.1:{_free_port()}", timeout=5)
+    location = RemoteLocation.parse(f"http://127.0.0.1:{free_port()}", timeout=5)
     with pytest.raises(StoreError, match="cannot reach"):
         build_knowledge_graph(store_path=location)
 
@@ -271,6 +253,13 @@ def test_credentials_from_environment_and_file(tmp_path: Path) -> None:
         store_location(url, env={"CXGRAPH_STORE_USER": "ann"})
     with pytest.raises(InputError):
         Credentials.from_mapping({"token": "t", "user": "u", "password": "p"})
+
+
+def test_query_form() -> None:
+    assert query_form("PREFIX s: <urn:select#> # ask\nCONSTRUCT { ?s ?p 'SELECT' } {}") == (
+        "CONSTRUCT"
+    )
+    assert query_form("select * {}") == "SELECT"
 
 
 def test_substitutions_become_values() -> None:

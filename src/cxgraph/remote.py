@@ -435,7 +435,11 @@ class RemoteStore:
         return bool(self.query(text))
 
     def __len__(self) -> int:
-        (row,) = self._select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        hidden = ""
+        if self.location.dialect is Dialect.VIRTUOSO:
+            hidden = f"FILTER(?g NOT IN ({', '.join(f'<{g}>' for g in _VIRTUOSO_GRAPHS)}))"
+        text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {hidden} }}"
+        (row,) = self._select(text)
         return int(row["n"].value)
 
     def add(self, quad: ox.Quad) -> None:
