@@ -145,3 +145,18 @@ def test_deeply_nested_triple_terms_in_ntriples_are_refused(tmp_path: Path) -> N
     with pytest.raises(InputError, match="nests deeper"):
         store.load_sources([Source.from_path(deep)])
     assert [g.value for g in store.graphs()] == [ONTOLOGY]
+
+
+def test_sources_with_the_same_name_in_one_batch_share_their_graph(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = tmp_path / "a" / "model.ttl", tmp_path / "b" / "model.ttl"
+    first.write_text(GOOD)
+    second.write_text(GOOD.replace("/n>", "/n2>"))
+    store = open_store()
+    for _ in range(2):  # into a new graph, then over the graph the first batch made
+        store.load_sources([Source.from_path(first), Source.from_path(second)])
+        graph = graph_for_source("model")
+        objects = {q.object.value for q in store.ox.quads_for_pattern(None, None, None, graph)}
+        assert objects == {"https://e.org/n", "https://e.org/n2"}
+        assert [g.value for g in store.graphs()] == [graph.value, ONTOLOGY]

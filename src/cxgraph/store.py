@@ -79,6 +79,7 @@ class Store:
         counts: dict[str, int] = {}
         created: list[oxi.NamedNode] = []
         moves: list[tuple[oxi.NamedNode, oxi.NamedNode]] = []
+        batch: dict[oxi.NamedNode, oxi.NamedNode] = {}  # data graph -> graph loaded into
         datasets: list[oxi.Store] = []
         with self.lock:
             db = self._ox
@@ -91,14 +92,17 @@ class Store:
                         datasets.append(staging)
                         continue
                     target = graph_for_source(Path(source.name).stem)
-                    taken = db.contains_named_graph(target) or target in created
-                    graph = oxi.NamedNode(f"{_LOADING_PREFIX}{n}") if taken else target
-                    created.append(graph)
+                    graph = batch.get(target)
+                    if graph is None:  # sources with the same stem share one graph
+                        taken = db.contains_named_graph(target)
+                        graph = oxi.NamedNode(f"{_LOADING_PREFIX}{n}") if taken else target
+                        batch[target] = graph
+                        created.append(graph)
+                        if taken:
+                            moves.append((graph, target))
                     before = len(db)
                     load_triples(db, source, graph)
                     counts[source.name] = len(db) - before
-                    if taken:
-                        moves.append((graph, target))
             except BaseException:
                 for graph in created:
                     if db.contains_named_graph(graph):
