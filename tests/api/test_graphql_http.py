@@ -69,7 +69,7 @@ def test_graphiql_page_uses_only_local_assets(client: TestClient) -> None:
         assert "scripts/install-ui.sh" in page
         pytest.skip("GraphiQL's vendored files are not installed (scripts/install-ui.sh)")
     urls = [u for u in re.findall(r'(?:src|href)="([^"]*)"', page) if u != "data:,"]
-    assert len(urls) == 5
+    assert len(urls) == 6  # the favicon, GraphiQL css and js, React, ReactDOM, the start script
     for url in urls:
         assert url.startswith("/") and not url.startswith("//"), url
         asset = client.get(url)
