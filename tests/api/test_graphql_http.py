@@ -74,7 +74,7 @@ def test_graphiql_page_uses_only_local_assets(client: TestClient) -> None:
         assert url.startswith("/") and not url.startswith("//"), url
         asset = client.get(url)
         assert asset.status_code == 200, url
-        kind = "text/css" if url.endswith(".css") else "text/javascript"
+        kind = {".css": "text/css", ".ico": "image/svg+xml"}.get(url[-4:], "text/javascript")
         assert asset.headers["content-type"].startswith(kind), url
     assert "/static/vendor/graphiql.min.js" in urls
 
