@@ -19,9 +19,8 @@ import pyoxigraph as ox
 
 from cxgraph.archimate import read_archimate
 from cxgraph.errors import InputError
-from cxgraph.namespaces import INFERRED_GRAPH, PREFIXES, RDF_TYPE
+from cxgraph.namespaces import INFERRED_GRAPH, RDF_TYPE, STANDARD_PREFIXES
 from cxgraph.pipeline import KnowledgeGraph, open_store
-from cxgraph.provenance import DCTERMS, PROV
 from cxgraph.reasoning import ReasoningProfile
 from cxgraph.remote import RemoteLocation
 from cxgraph.sheets import Layout, workbook_layout
@@ -30,8 +29,6 @@ from cxgraph.table_export import model_sheets
 from cxgraph.table_import import ImportErrors, TableImporter
 from cxgraph.tables import read_csv_folder
 from cxgraph.workbook import read_workbook, write_workbook
-
-_PREFIXES = {**PREFIXES, "prov": PROV, "dcterms": DCTERMS}
 
 
 class InputKind(Enum):
@@ -112,7 +109,7 @@ def serialize_triples(triples: Sequence[ox.Triple], fmt: SourceFormat) -> bytes:
     if fmt.is_dataset:
         quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in unique]
         return ox.serialize(quads, format=fmt.rdf_format) or b""
-    prefixes = _PREFIXES if fmt is SourceFormat.TURTLE else None
+    prefixes = STANDARD_PREFIXES if fmt is SourceFormat.TURTLE else None
     return ox.serialize(unique, format=fmt.rdf_format, prefixes=prefixes) or b""
 
 

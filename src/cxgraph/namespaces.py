@@ -9,6 +9,8 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+PROV = "http://www.w3.org/ns/prov#"
+DCTERMS = "http://purl.org/dc/terms/"
 
 GRAPH_PREFIX = "urn:cxgraph:graph:"
 ONTOLOGY_GRAPH = NamedNode(GRAPH_PREFIX + "ontology")
@@ -29,6 +31,9 @@ PREFIXES: dict[str, str] = {
     "xsd": XSD,
     "skos": SKOS,
 }
+
+STANDARD_PREFIXES: dict[str, str] = {**PREFIXES, "prov": PROV, "dcterms": DCTERMS}
+"""The prefixes cxgraph always knows (CLI tables, Turtle exports, imports)."""
 
 
 def cx(local: str) -> NamedNode:

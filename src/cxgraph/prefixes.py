@@ -15,13 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from cxgraph.namespaces import PREFIXES
-
-STANDARD_PREFIXES: dict[str, str] = {
-    **PREFIXES,
-    "prov": "http://www.w3.org/ns/prov#",
-    "dcterms": "http://purl.org/dc/terms/",
-}
+from cxgraph.namespaces import STANDARD_PREFIXES
 
 _TURTLE_PREFIX = re.compile(
     r"^[ \t]*(?:@prefix|PREFIX)[ \t]+([A-Za-z][\w.-]*)?:[ \t]*<([^<>\"{}|^`\\\s]*)>",

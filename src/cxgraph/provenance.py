@@ -22,10 +22,8 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from cxgraph.namespaces import RDF_TYPE, RDFS_LABEL
+from cxgraph.namespaces import DCTERMS, PROV, RDF_TYPE, RDFS_LABEL
 
-PROV = "http://www.w3.org/ns/prov#"
-DCTERMS = "http://purl.org/dc/terms/"
 PROVENANCE_PREFIX = "urn:cxgraph:import:"
 WAS_DERIVED_FROM = ox.NamedNode(PROV + "wasDerivedFrom")
 _ENTITY = ox.NamedNode(PROV + "Entity")

@@ -190,16 +190,7 @@ def parse_into(store: ox.Store, source: Source, graph: ox.NamedNode | None = Non
     target = graph or graph_for_source(Path(source.name).stem)
     check_source(source)
     before = set(store.named_graphs())
-    try:
-        store.load(
-            source.content, source.format.rdf_format, base_iri=source.base_iri, to_graph=target
-        )
-    except SyntaxError as err:
-        raise _input_error(err, source) from None
-    except ValueError as err:
-        raise InputError(f"invalid RDF: {err}", file=source.name) from None
-    except MemoryError as err:  # pyoxigraph: a term over its 16 MiB token buffer
-        raise InputError(f"too large to parse: {err}", file=source.name) from None
+    _load(store, source, target)
     new_graphs = set(store.named_graphs()) - before
     for g in new_graphs:
         if g != target and isinstance(g, ox.NamedNode) and _reserved(g):
@@ -256,6 +247,12 @@ def load_triples(store: ox.Store, source: Source, graph: ox.NamedNode) -> None:
     if source.format.is_dataset:
         raise ValueError(f"{source.name}: a dataset has graphs of its own; use parse_into")
     check_source(source)
+    _load(store, source, graph)
+
+
+def _load(store: ox.Store, source: Source, graph: ox.NamedNode) -> None:
+    """pyoxigraph parses ``source`` into ``graph`` (a dataset's own graphs keep their
+    names), in one transaction; its errors become InputErrors naming file and line."""
     try:
         store.load(
             source.content, source.format.rdf_format, base_iri=source.base_iri, to_graph=graph

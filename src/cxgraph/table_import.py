@@ -19,8 +19,8 @@ from decimal import Decimal, InvalidOperation
 import pyoxigraph as ox
 
 from cxgraph.errors import InputError
-from cxgraph.namespaces import CX, OWL, RDF, RDF_TYPE, RDFS, SKOS, XSD
-from cxgraph.provenance import DCTERMS, PROV, provenance_triples
+from cxgraph.namespaces import RDF_TYPE, STANDARD_PREFIXES, XSD
+from cxgraph.provenance import provenance_triples
 from cxgraph.sheets import (
     LANGUAGE,
     OTHER_COLUMNS,
@@ -43,16 +43,6 @@ MAX_ERRORS = 200
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _BOOLEANS = {"true", "false", "1", "0"}
-PREFIXES = {
-    "cx": CX,
-    "rdf": RDF,
-    "rdfs": RDFS,
-    "owl": OWL,
-    "xsd": XSD,
-    "skos": SKOS,
-    "prov": PROV,
-    "dcterms": DCTERMS,
-}
 
 
 class ImportErrors(InputError):
@@ -353,8 +343,8 @@ class TableImporter:
 
     def _predicate(self, text: str, ref: str) -> ox.NamedNode | None:
         prefix, _, rest = text.partition(":")
-        if prefix in PREFIXES and not rest.startswith("//"):
-            text = PREFIXES[prefix] + rest
+        if prefix in STANDARD_PREFIXES and not rest.startswith("//"):
+            text = STANDARD_PREFIXES[prefix] + rest
         if not _SCHEME.match(text):
             self.problems.append(f"{ref}: predicate {text!r} is not an IRI")
             return None
