@@ -27,8 +27,8 @@ import argparse
 import json
 from pathlib import Path
 
-from cluster import Cluster
 import pyoxigraph as ox
+from cluster import Cluster
 from company import PREFIXES, PROFILES, RULES, Company, TurtleWriter
 
 
@@ -52,9 +52,7 @@ def count_clusters(triples: int, seed: int, profile: str = "sparse") -> int:
     return max(4, round((triples - dry.w.triples) / per_cluster))
 
 
-def generate(
-    triples: int, out: Path, seed: int = 7, profile: str = "sparse"
-) -> dict[str, object]:
+def generate(triples: int, out: Path, seed: int = 7, profile: str = "sparse") -> dict[str, object]:
     """Write ``model.ttl``, ``model.nt``, ``manifest.json`` and ``stats.json`` into ``out``."""
     clusters = count_clusters(triples, seed, profile)
     out.mkdir(parents=True, exist_ok=True)
