@@ -1,6 +1,6 @@
 """Lists of one kind of resource: filters and cursor pagination (Relay-style connections).
 
-A list is every instance of the kind's class, sorted by lower-cased label then IRI, and
+A list is every instance of the kind's class, sorted by case-folded label then IRI, and
 paged: ``first`` items (at most ``MAX_FIRST``) after the opaque ``after`` cursor, which
 holds the sort key of the last item seen. An unfiltered list pages by binary search over the
 class's instances, read and sorted once per knowledge-graph version (keyset paging); a

@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import islice
 
 import pyoxigraph as ox
 from strawberry.dataloader import DataLoader
@@ -58,26 +57,18 @@ def select(
     *,
     values: tuple[str, Sequence[ox.NamedNode]] | None = None,
     bindings: Mapping[str, Term] | None = None,
-    limit: int | None = None,
 ) -> list[dict[str, Term]]:
-    """Run a saved SELECT query; rows (the first ``limit``) as dicts of the bound variables."""
+    """Run a saved SELECT query; rows as dicts of the bound variables."""
     text = saved_query(query_id).text
     if values is not None:
         text = with_values(text, *values)
-    return select_text(store, text, bindings=bindings, limit=limit)
-
-
-def select_text(
-    store: Store, text: str, *, bindings: Mapping[str, Term] | None = None, limit: int | None = None
-) -> list[dict[str, Term]]:
-    """Run SELECT ``text`` (a saved query's, filled as above); rows as :func:`select`."""
     substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
     solutions = store.query(text, substitutions=substitutions or None)
     if not isinstance(solutions, ox.QuerySolutions):
-        raise QueryError("not a SELECT query")
+        raise QueryError(f"{query_id} is not a SELECT query")
     names = [v.value for v in solutions.variables]
     rows = []
-    for solution in islice(solutions, limit):
+    for solution in solutions:
         row: dict[str, Term] = {}
         for name in names:
             value = solution[name]
@@ -108,8 +99,8 @@ _SORTED_MAX = 64
 
 
 def sort_key(label: str) -> str:
-    """How lists order labels: lower-cased, as SPARQL's ``LCASE`` does in the store."""
-    return label.lower()
+    """How lists order labels: case-folded, then by IRI."""
+    return label.casefold()
 
 
 def local_name(iri: str) -> str:
