@@ -293,3 +293,18 @@ def test_labels_fall_back_to_the_iri(tmp_path: Path) -> None:
     )
     personas = data(kg, "{ personas { nodes { label needs { label } } } }")["personas"]
     assert personas["nodes"] == [{"label": "Unnamed", "needs": [{"label": "Sieben"}]}]
+
+
+def test_a_finding_on_a_blank_node_is_served() -> None:
+    from cxgraph import build_knowledge_graph
+
+    blank = Path(__file__).parent.parent / "fixtures" / "blank" / "experience-below-promise.ttl"
+    kg = build_knowledge_graph([blank])
+    gaps = data(
+        kg,
+        '{ gaps(rule: "experience-below-promise") { rule focus { iri label } evidence { iri } } }',
+    )["gaps"]
+    expected = sorted(f.focus for f in kg.gaps(["experience-below-promise"]))
+    assert sorted(g["focus"]["iri"] for g in gaps) == expected
+    assert all(g["focus"]["iri"].startswith("_:") and g["focus"]["label"] for g in gaps)
+    assert all(g["evidence"] == [{"iri": "https://example.org/fx/blank#p"}] for g in gaps)

@@ -98,6 +98,13 @@ _SORTED: dict[tuple[int, int, str], list[tuple[str, str, str]]] = {}
 _SORTED_MAX = 64
 
 
+def named_nodes(keys: Iterable[str]) -> list[ox.NamedNode]:
+    """The IRIs among resource keys. A finding's focus may be a blank node, named ``_:`` plus
+    its stable label (see ``cxgraph.gaps``): no store lookup can name it, so it has no
+    facts here and is shown by that name."""
+    return [ox.NamedNode(k) for k in keys if not k.startswith("_:")]
+
+
 def sort_key(label: str) -> str:
     """How lists order labels: case-folded, then by IRI."""
     return label.casefold()
@@ -174,7 +181,7 @@ class Loaders:
         """A batch function: the ``value_var`` terms of each ``key_var`` key."""
 
         async def load(keys: list[str]) -> list[list[Term]]:
-            terms = [ox.NamedNode(k) for k in keys]
+            terms = named_nodes(keys)
             rows = await self.query(
                 query_id, values=(key_var, terms), bindings={"property": predicate}
             )
@@ -188,7 +195,7 @@ class Loaders:
         return load
 
     async def _load_types(self, keys: list[str]) -> list[frozenset[str]]:
-        rows = await self.query("graphql/types", values=("node", [ox.NamedNode(k) for k in keys]))
+        rows = await self.query("graphql/types", values=("node", named_nodes(keys)))
         found: dict[str, set[str]] = defaultdict(set)
         for row in rows:
             node, cls = row.get("node"), row.get("class")
