@@ -18,7 +18,7 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from cxgraph.cli import app
+from cxgraph.cli import app, hoist_shared_options
 from cxgraph.config import store_location
 from cxgraph.errors import InputError, StoreError
 from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
@@ -253,6 +253,18 @@ def test_credentials_from_environment_and_file(tmp_path: Path) -> None:
         store_location(url, env={"CXGRAPH_STORE_USER": "ann"})
     with pytest.raises(InputError):
         Credentials.from_mapping({"token": "t", "user": "u", "password": "p"})
+
+
+def test_the_auth_file_option_may_follow_the_command() -> None:
+    argv = ["gaps", "--store", "https://h/sparql", "--store-auth-file", "auth", "-q"]
+    assert hoist_shared_options(argv) == [
+        "--store-auth-file",
+        "auth",
+        "gaps",
+        "--store",
+        "https://h/sparql",
+        "-q",
+    ]
 
 
 def test_query_form() -> None:

@@ -136,7 +136,8 @@ def _main(
         ),
     ] = None,
 ) -> None:
-    """cxgraph command line. --strict, --debug and --lang may follow any command."""
+    """cxgraph command line. --strict, --debug, --lang and --store-auth-file may follow
+    any command."""
     _session.strict, _session.debug, _session.lang = strict, debug, lang
     _session.store_auth_file = store_auth_file
 
@@ -684,7 +685,7 @@ def expand_variadic(argv: Sequence[str]) -> list[str]:
 
 
 _SHARED_FLAGS = {"--strict", "--debug"}
-_SHARED_VALUED = {"--lang"}
+_SHARED_VALUED = {"--lang", "--store-auth-file"}
 
 
 def hoist_shared_options(argv: Sequence[str]) -> list[str]:
