@@ -8,10 +8,14 @@ remote store must equal the embedded store's exactly.
 
 from __future__ import annotations
 
+import http.server
 import json
+import ssl
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -287,37 +291,61 @@ def test_substitutions_become_values() -> None:
     )
 
 
-def test_credentials_are_sent(tmp_path: Path) -> None:
-    """A real HTTP listener that requires a bearer token: with it the store answers,
-    without it the error names the status."""
-    import http.server
-    import threading
+class _Protected(http.server.BaseHTTPRequestHandler):
+    """A SPARQL endpoint that answers ASK with true to the bearer token ``right`` only."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            if self.headers.get("Authorization") != "Bearer right":
-                self.send_response(401)
-                self.end_headers()
-                return
-            body = b'{"head":{},"boolean":true}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.send_header("Content-Length", str(len(body)))
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Authorization") != "Bearer right":
+            self.send_response(401)
             self.end_headers()
-            self.wfile.write(body)
+            return
+        body = b'{"head":{},"boolean":true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
-        def log_message(self, *args: object) -> None:
-            pass
+    def log_message(self, *args: object) -> None:
+        pass
 
-    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler) as httpd:
+
+@contextmanager
+def _listener(tls: ssl.SSLContext | None = None) -> Iterator[int]:
+    """A real HTTP(S) server with :class:`_Protected` on a loopback port."""
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Protected) as httpd:
+        if tls is not None:
+            httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()
         try:
-            url = f"http://127.0.0.1:{httpd.server_address[1]}/sparql"
-            RemoteStore(RemoteLocation.parse(url, Credentials(token="right"), 5)).check()
-            with pytest.raises(StoreError, match="401"):
-                RemoteStore(RemoteLocation.parse(url, Credentials(token="wrong"), 5)).check()
+            yield int(httpd.server_address[1])
         finally:
             httpd.shutdown()
             thread.join()
+
+
+def test_credentials_are_sent() -> None:
+    """With the token the store answers; without it the error names the status."""
+    with _listener() as port:
+        url = f"http://127.0.0.1:{port}/sparql"
+        RemoteStore(RemoteLocation.parse(url, Credentials(token="right"), 5)).check()
+        with pytest.raises(StoreError, match="401"):
+            RemoteStore(RemoteLocation.parse(url, Credentials(token="wrong"), 5)).check()
+
+
+def test_tls_certificates_are_verified(tmp_path: Path) -> None:
+    """A self-signed certificate is refused: verification is on and cannot be turned off."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    command += ["-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)]
+    subprocess.run(command, check=True, capture_output=True)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    with _listener(tls) as port:
+        location = RemoteLocation.parse(
+            f"https://127.0.0.1:{port}/sparql", Credentials(token="right"), 5
+        )
+        with pytest.raises(StoreError, match="CERTIFICATE_VERIFY_FAILED"):
+            RemoteStore(location).check()
