@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -175,6 +176,11 @@ def test_graphs_datasets_and_bulk_load(oxigraph_store: RemoteLocation) -> None:
         ox.Quad(ox.NamedNode(f"urn:test:s{i}"), p, ox.Literal(i), b) for i in range(25_001)
     )
     assert len(store) == 25_001
+    everything = list(store.quads_for_pattern(None, p, None, b))
+    assert len(everything) == len(set(everything)) == 25_001
+    before = store.requests
+    assert len(list(islice(store.quads_for_pattern(None, None, None, b), 10))) == 10
+    assert store.requests == before + 1  # a size check reads one page, not the graph
     store.add(ox.Quad(a, p, ox.Literal("x"), a))
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     assert next(iter(store.query(count, default_graph=[a])))["n"].value == "1"  # type: ignore[call-overload]

@@ -43,6 +43,8 @@ SKOLEM_PREFIX = "urn:cxgraph:bnode:"
 
 _BATCH = 20_000
 """Quads per request when pushing data."""
+_PAGE = 5_000
+"""Quads a pattern read asks for first (callers often stop early: a size check)."""
 _RESULTS_JSON = "application/sparql-results+json"
 _ACCEPT = f"{_RESULTS_JSON}, application/n-triples;q=0.9, text/plain;q=0.5"
 _ACCEPT_GRAPH = "application/n-triples, text/plain;q=0.5"
@@ -417,7 +419,8 @@ class RemoteStore:
         object: object | None,
         graph_name: object | None = None,
     ) -> Iterator[ox.Quad]:
-        """Quads of the named graphs matching the pattern (None matches anything)."""
+        """Quads of the named graphs matching the pattern (None matches anything), read
+        lazily: the first :data:`_PAGE` in one request, the rest only if asked for."""
         names = ("s", "p", "o", "g")
         given = (subject, predicate, object, graph_name)
         terms = [f"?{n}" if t is None else _sparql(t) for n, t in zip(names, given, strict=True)]
@@ -425,11 +428,23 @@ class RemoteStore:
         if not wanted:
             return iter([q for q in [self._quad(given)] if q in self])
         s, p, o, g = terms
-        rows = self._select(f"SELECT {' '.join(wanted)} WHERE {{ GRAPH {g} {{ {s} {p} {o} }} }}")
-        return (
-            self._quad(tuple(row[n] if t is None else t for n, t in zip(names, given, strict=True)))
-            for row in rows
-        )
+        text = f"SELECT {' '.join(wanted)} WHERE {{ GRAPH {g} {{ {s} {p} {o} }} }}"
+
+        def quads(limit: str) -> list[ox.Quad]:
+            pairs = list(zip(names, given, strict=True))
+            rows = self._select(text + limit)
+            return [self._quad(tuple(row[n] if t is None else t for n, t in pairs)) for row in rows]
+
+        def pages() -> Iterator[ox.Quad]:
+            first = quads(f" LIMIT {_PAGE}")
+            yield from first
+            if len(first) == _PAGE:
+                # no stable order without a sort: read all, skip what was given (quads
+                # of a store are a set)
+                seen = set(first)
+                yield from (q for q in quads("") if q not in seen)
+
+        return pages()
 
     @staticmethod
     def _quad(parts: tuple[object, ...]) -> ox.Quad:
