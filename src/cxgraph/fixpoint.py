@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from itertools import islice
 
 import pyoxigraph as ox
 
@@ -39,6 +40,8 @@ from cxgraph.rules import (
 DELTA = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta")
 _NEXT = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta-next")
 _HS, _HO = ox.Variable("hs"), ox.Variable("ho")
+SMALL_DELTA = 2000
+"""Below this many triples a round's delta is checked against the store triple by triple."""
 
 _PREDICATES = "SELECT DISTINCT ?p ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
 _CLASSES = (
@@ -76,10 +79,14 @@ class Conclusion:
         sources: list[ox.NamedNode],
         delta: ox.NamedNode,
         following: ox.NamedNode,
+        small_delta: bool = False,
     ) -> str | None:
         """The SPARQL update inserting what these rules conclude that is not known yet
         into the inferred graph and ``following`` (from the last round's ``delta`` only,
-        unless ``delta_keys`` is None)."""
+        unless ``delta_keys`` is None). What is known is taken out with MINUS (a hash
+        anti-join over every triple of the conclusion's predicate or class), or, from a
+        ``small_delta``, with FILTER NOT EXISTS (a lookup per derived triple), which does not
+        grow with the store: an incremental write at 1M stays small."""
         branches = []
         for rule in self.rules:
             body = [_renamed(a, rule.head[0]) for a in rule.body]
@@ -89,9 +96,11 @@ class Conclusion:
                 else [i for i, a in enumerate(body) if a.matches(delta_keys)]
             )
             for variant in variants:
+                # the delta atom first: pyoxigraph joins in the written order, so the
+                # branch starts from the (small) delta, not from the whole store
                 atoms = [
                     f"GRAPH {delta} {{ {a.sparql()} }}" if i == variant else a.sparql()
-                    for i, a in enumerate(body)
+                    for i, a in sorted(enumerate(body), key=lambda ia: ia[0] != variant)
                 ]
                 branches.append("{ " + " ".join(atoms) + " }")
         if not branches:
@@ -104,7 +113,7 @@ class Conclusion:
         return (
             f"INSERT {{ GRAPH {INFERRED_GRAPH} {{ {head} }} GRAPH {following} {{ {head} }} }} "
             f"{using}WHERE {{ {{ {' UNION '.join(branches)} }} {filters} "
-            f"MINUS {{ {head} }} }}"
+            + (f"FILTER NOT EXISTS {{ {head} }} }}" if small_delta else f"MINUS {{ {head} }} }}")
         )
 
 
@@ -180,8 +189,9 @@ class FixpointEngine:
         try:
             while delta_keys is None or delta_keys:
                 rounds += 1
+                small = delta_keys is not None and self._size(delta, SMALL_DELTA) < SMALL_DELTA
                 for conclusion in conclusions:
-                    self._conclude(conclusion, delta_keys, delta, following, added)
+                    self._conclude(conclusion, delta_keys, delta, following, added, small)
                 for rule in single:
                     self._apply(rule, delta_keys, delta, following, added)
                 if db.contains_named_graph(delta):
@@ -204,8 +214,9 @@ class FixpointEngine:
         delta: ox.NamedNode,
         following: ox.NamedNode,
         added: Counter[str],
+        small_delta: bool,
     ) -> None:
-        text = conclusion.update(delta_keys, self._sources, delta, following)
+        text = conclusion.update(delta_keys, self._sources, delta, following, small_delta)
         if text is None:
             return
         before = self._count(following, conclusion.head)
@@ -213,6 +224,10 @@ class FixpointEngine:
         new = self._count(following, conclusion.head) - before
         if new:
             added[conclusion.name] += new
+
+    def _size(self, graph: ox.NamedNode, cap: int) -> int:
+        """How many quads ``graph`` holds, counting no further than ``cap``."""
+        return sum(1 for _ in islice(self._store.quads_for_pattern(None, None, None, graph), cap))
 
     def _count(self, graph: ox.NamedNode, head: Atom) -> int:
         obj = head.o if head.p == TYPE else None

@@ -127,8 +127,8 @@ def key_of(triple: ox.Triple) -> list[Key]:
 def where(rule: Rule, variant: int | None, delta: ox.NamedNode) -> str:
     """The rule's body as a WHERE clause; body atom ``variant`` (if any) is matched in the
     ``delta`` graph only (semi-naive). Literal subjects and reflexive sameAs are dropped."""
-    body = []
-    for i, atom in enumerate(rule.body):
+    body = []  # the delta atom first: pyoxigraph joins in the written order
+    for i, atom in sorted(enumerate(rule.body), key=lambda ia: ia[0] != variant):
         body.append(f"GRAPH {delta} {{ {atom.sparql()} }}" if i == variant else atom.sparql())
     filters = "".join(f" FILTER(!isLiteral({v}))" for v in rule.head_subjects())
     sameas = " ".join(
