@@ -36,6 +36,7 @@ from cxgraph.remote import (
     query_form,
     with_values,
 )
+from cxgraph.store import Store
 from tests.remote_servers import empty, free_port, oxigraph_server, virtuoso_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,6 +194,17 @@ def test_graphs_datasets_and_bulk_load(oxigraph_store: RemoteLocation) -> None:
     assert store.contains_named_graph(b) and len(store) == 1
     store.remove_graph(b)
     assert sorted(g.value for g in store.named_graphs()) == ["urn:test:a"]
+
+
+@pytest.mark.server
+def test_the_union_is_cxgraphs_graphs_only(remote: RemoteLocation) -> None:
+    """Virtuoso's default graph holds its system graphs: queries see cxgraph's only."""
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    store = Store(remote)
+    assert next(iter(store.query(count)))["n"].value == "0"  # type: ignore[call-overload]
+    kg = build_knowledge_graph([ROOT / "data" / "salon.ttl"], store_path=remote)
+    total = next(iter(kg.query(count)))["n"].value  # type: ignore[call-overload]
+    assert int(total) == len(RemoteStore(remote)) > 0
 
 
 @pytest.mark.server

@@ -381,7 +381,8 @@ class RemoteStore:
                 fields.append(("union-default-graph", ""))
             else:  # Virtuoso's own default graph would include its system graphs
                 graphs = self.named_graphs()
-                fields += [("default-graph-uri", g.value) for g in graphs]
+                names = [g.value for g in graphs] or [SKOLEM_PREFIX + "empty-dataset"]
+                fields += [("default-graph-uri", name) for name in names]
                 named = graphs if named_graphs is None else named_graphs
                 fields += [("named-graph-uri", g.value) for g in named]
         graph_result = query_form(text) in ("CONSTRUCT", "DESCRIBE")
