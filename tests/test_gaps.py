@@ -164,6 +164,9 @@ def test_messages_name_each_entity_by_one_label_in_english_first() -> None:
     messages = {f.focus.rsplit("#", 1)[-1]: f.message for f in kg.gaps(["unmet-need"])}
     assert messages["fast"].startswith("Need 'Fast help' of persona 'Family' is met by no")
     assert messages["quiet"].startswith("Need 'Ruhe' of persona 'solo' is met by no")
+    (below,) = kg.gaps(["experience-below-promise"])
+    assert below.message.startswith("Experience 'Visit' scores 3 out of 10, below what promise")
+    assert "promise 'On time' needs" in below.message
 
 
 def test_lang_chooses_the_label_language() -> None:
@@ -171,5 +174,8 @@ def test_lang_chooses_the_label_language() -> None:
     messages = {f.focus.rsplit("#", 1)[-1]: f.message for f in kg.gaps(["unmet-need"])}
     assert messages["fast"].startswith("Need 'Schnelle Hilfe' of persona 'Familie' is met")
     assert messages["quiet"].startswith("Need 'Ruhe' of persona 'Alleinstehende' is met")
+    (below,) = kg.gaps(["experience-below-promise"])
+    assert below.message.startswith("Experience 'Besuch' scores 3 out of 10")
+    assert "promise 'Pünktlich' needs" in below.message
     with pytest.raises(InputError, match="not a language tag"):
         build_knowledge_graph([LABELS], language="de; DROP")
