@@ -103,7 +103,7 @@ def in_process(data: Sequence[Path], query: str, count: int) -> list[float]:
     times = []
     for i in range(WARMUP + count):
         started = time.perf_counter()
-        rows = list(kg.store.ox.query(query, use_default_graph_as_union=True))  # type: ignore[arg-type]
+        rows = list(kg.store.query(query))  # type: ignore[arg-type]
         elapsed = time.perf_counter() - started
         if not rows:
             raise RuntimeError("the lookup found no needs")

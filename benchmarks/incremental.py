@@ -39,17 +39,17 @@ def _full(kg: KnowledgeGraph) -> float:
 
 def _writes(kg: KnowledgeGraph, n: int) -> dict[str, tuple[list[ox.Quad], list[ox.Quad]]]:
     graph = kg.store.data_graphs()[0]
-    offering = next(kg.store.ox.quads_for_pattern(None, ox.NamedNode(CX + "fulfils"), None))
-    parent = next(kg.store.ox.quads_for_pattern(None, ox.NamedNode(CX + "subProcessOf"), None))
+    offering = next(kg.store.quads(None, ox.NamedNode(CX + "fulfils"), None))
+    parent = next(kg.store.quads(None, ox.NamedNode(CX + "subProcessOf"), None))
     process = ox.NamedNode(f"https://example.org/bench/new-process-{n}")
     add = [
         ox.Quad(process, ox.NamedNode(CX + "subProcessOf"), parent.object, graph),
         ox.Quad(process, ox.NamedNode(CX + "delivers"), offering.subject, graph),
         ox.Quad(process, ox.NamedNode(RDFS + "label"), ox.Literal(f"New process {n}"), graph),
     ]
-    slas = list(kg.store.ox.quads_for_pattern(None, ox.NamedNode(CX + "provider"), None, graph))
+    slas = list(kg.store.quads(None, ox.NamedNode(CX + "provider"), None, graph))
     sla = slas[n % len(slas)].subject
-    remove = list(kg.store.ox.quads_for_pattern(sla, None, None, graph))
+    remove = list(kg.store.quads(sla, None, None, graph))
     return {"add a delivering process": (add, []), "remove an SLA": ([], remove)}
 
 

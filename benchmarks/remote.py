@@ -32,7 +32,7 @@ from tests.remote_servers import VIRTUOSO, oxigraph_server, virtuoso_server
 from cxgraph.gaps import read_findings, write_gaps
 from cxgraph.pipeline import open_store
 from cxgraph.reasoning import ReasoningProfile, infer
-from cxgraph.remote import RemoteLocation, RemoteStore
+from cxgraph.remote import RemoteLocation
 from cxgraph.sources import Source
 from cxgraph.store import Store
 
@@ -63,8 +63,7 @@ def backends(
 
 
 def _requests(store: Store) -> tuple[int, float]:
-    ox = store.ox
-    return (ox.requests, ox.waited) if isinstance(ox, RemoteStore) else (0, 0.0)
+    return store.traffic()
 
 
 def run(backend: str, store: Store, model: Path) -> dict[str, object]:

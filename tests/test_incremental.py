@@ -69,11 +69,10 @@ def test_adding_a_delivering_process_meets_the_need(kg: KnowledgeGraph, tmp_path
 
 def test_removing_an_sla_creates_unmanaged_handoffs(kg: KnowledgeGraph, tmp_path: Path) -> None:
     sla = next(
-        quad.subject.value
-        for quad in kg.store.ox.quads_for_pattern(None, ox.NamedNode(CX + "provider"), None)
+        quad.subject.value for quad in kg.store.quads(None, ox.NamedNode(CX + "provider"), None)
     )
     before = len(kg.gaps(["unmanaged-handoff"]))
-    removals = list(kg.store.ox.quads_for_pattern(ox.NamedNode(sla), None, None, data_graph(kg)))
+    removals = list(kg.store.quads(ox.NamedNode(sla), None, None, data_graph(kg)))
     report = kg.change(removals=removals)
     assert report.removed == len(removals) and report.overdeleted > 0
     assert len(kg.gaps(["unmanaged-handoff"])) > before
@@ -81,9 +80,7 @@ def test_removing_an_sla_creates_unmanaged_handoffs(kg: KnowledgeGraph, tmp_path
 
 
 def test_removing_and_restoring_a_sub_process_link(kg: KnowledgeGraph, tmp_path: Path) -> None:
-    link = next(
-        kg.store.ox.quads_for_pattern(None, ox.NamedNode(CX + "subProcessOf"), None, data_graph(kg))
-    )
+    link = next(kg.store.quads(None, ox.NamedNode(CX + "subProcessOf"), None, data_graph(kg)))
     kg.change(removals=[link])
     assert_same_as_full(kg, tmp_path)
     kg.change(additions=[link])
@@ -94,9 +91,7 @@ def test_removing_a_triple_that_is_also_inferred_keeps_it(
     kg: KnowledgeGraph, tmp_path: Path
 ) -> None:
     """An asserted inverse (cx:needOf next to cx:hasNeed) is rederived when removed."""
-    quads = list(
-        kg.store.ox.quads_for_pattern(None, ox.NamedNode(CX + "hasNeed"), None, data_graph(kg))
-    )
+    quads = list(kg.store.quads(None, ox.NamedNode(CX + "hasNeed"), None, data_graph(kg)))
     report = kg.change(removals=quads[:3])
     assert report.rederived >= 0
     assert_same_as_full(kg, tmp_path)
@@ -119,7 +114,7 @@ def test_random_changes_match_full_rerun(seed: int, tmp_path: Path) -> None:
     graph = data_graph(kg)
     asserted = [
         quad
-        for quad in kg.store.ox.quads_for_pattern(None, None, None, graph)
+        for quad in kg.store.quads(None, None, None, graph)
         if quad.predicate.value != RDF + "first" and quad.predicate.value != RDF + "rest"
     ]
     removed = rng.sample(asserted, 12)
@@ -134,11 +129,7 @@ def test_random_changes_match_full_rerun(seed: int, tmp_path: Path) -> None:
 def test_relabelling_a_focus_updates_its_message(kg: KnowledgeGraph, tmp_path: Path) -> None:
     (unmet,) = kg.gaps(["unmet-need"])
     label = "http://www.w3.org/2000/01/rdf-schema#label"
-    old = list(
-        kg.store.ox.quads_for_pattern(
-            ox.NamedNode(unmet.focus), ox.NamedNode(label), None, data_graph(kg)
-        )
-    )
+    old = list(kg.store.quads(ox.NamedNode(unmet.focus), ox.NamedNode(label), None, data_graph(kg)))
     report = kg.change(additions=[q(kg, unmet.focus, label, "Renamed need")], removals=old)
     assert report.rules_rerun and "unmet-need" in report.rules_rerun
     assert "Renamed need" in kg.gaps(["unmet-need"])[0].message
@@ -146,7 +137,7 @@ def test_relabelling_a_focus_updates_its_message(kg: KnowledgeGraph, tmp_path: P
 
 
 def test_untouched_rules_are_not_rerun(kg: KnowledgeGraph) -> None:
-    sla = next(kg.store.ox.quads_for_pattern(None, ox.NamedNode(CX + "provider"), None))
+    sla = next(kg.store.quads(None, ox.NamedNode(CX + "provider"), None))
     report = kg.change(removals=[sla])
     assert "unmanaged-handoff" in report.rules_rerun
     assert "unmet-need" not in report.rules_rerun

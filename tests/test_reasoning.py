@@ -19,7 +19,7 @@ FIXTURE_FILES = sorted(GAP_FIXTURES.glob("*/*.ttl"))
 def cx_instance_closure(kg: KnowledgeGraph) -> set[tuple[str, str, str]]:
     """cx: instance triples (cx: predicates, or rdf:type to a cx: class) of the union."""
     result = set()
-    for q in kg.store.ox:
+    for q in kg.store:
         s, p, o = q.subject, q.predicate.value, q.object
         if isinstance(s, ox.NamedNode) and s.value.startswith(CX):
             continue

@@ -42,7 +42,7 @@ def test_batch_with_bad_last_file_leaves_store_unchanged(tmp_path: Path) -> None
     first = tmp_path / "first.ttl"
     first.write_text(GOOD)
     kg = build_knowledge_graph([first], store_path=store_dir)
-    before = sorted(str(q) for q in kg.store.ox)
+    before = sorted(str(q) for q in kg.store)
     del kg
     good = tmp_path / "second.ttl"
     good.write_text(GOOD.replace("/n>", "/n2>"))
@@ -51,7 +51,7 @@ def test_batch_with_bad_last_file_leaves_store_unchanged(tmp_path: Path) -> None
     store = open_store(store_dir)
     with pytest.raises(InputError, match=r"third\.nt:1"):
         store.load_sources([Source.from_path(good), Source.from_path(bad)])
-    assert sorted(str(q) for q in store.ox) == before
+    assert sorted(str(q) for q in store) == before
 
 
 def test_rdfxml_with_entities_is_refused(tmp_path: Path) -> None:
@@ -120,18 +120,16 @@ def test_reloading_a_source_replaces_its_graph_only_when_the_batch_loads(tmp_pat
     first.write_text(GOOD)
     store = open_store()
     store.load_sources([Source.from_path(first)])
-    before = sorted(str(q) for q in store.ox)
+    before = sorted(str(q) for q in store)
     first.write_text(GOOD.replace("/n>", "/n2>"))
     bad = tmp_path / "bad.nt"
     bad.write_text("<https://e.org/a> <https://e.org/b> .\n")
     with pytest.raises(InputError, match=r"bad\.nt:1"):
         store.load_sources([Source.from_path(first), Source.from_path(bad)])
-    assert sorted(str(q) for q in store.ox) == before
+    assert sorted(str(q) for q in store) == before
     store.load_sources([Source.from_path(first)])
     graph = graph_for_source("first")
-    assert {q.object.value for q in store.ox.quads_for_pattern(None, None, None, graph)} == {
-        "https://e.org/n2"
-    }
+    assert {q.object.value for q in store.quads(None, None, None, graph)} == {"https://e.org/n2"}
     assert [g.value for g in store.graphs()] == ["urn:cxgraph:graph:data:first", ONTOLOGY]
 
 
@@ -157,6 +155,6 @@ def test_sources_with_the_same_name_in_one_batch_share_their_graph(tmp_path: Pat
     for _ in range(2):  # into a new graph, then over the graph the first batch made
         store.load_sources([Source.from_path(first), Source.from_path(second)])
         graph = graph_for_source("model")
-        objects = {q.object.value for q in store.ox.quads_for_pattern(None, None, None, graph)}
+        objects = {q.object.value for q in store.quads(None, None, None, graph)}
         assert objects == {"https://e.org/n", "https://e.org/n2"}
         assert [g.value for g in store.graphs()] == [graph.value, ONTOLOGY]

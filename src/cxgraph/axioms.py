@@ -28,6 +28,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from cxgraph.backend import StoreBackend
 from cxgraph.diagnostics import Diagnostic
 from cxgraph.namespaces import OWL, RDF, RDFS
 from cxgraph.rules import SAME_AS, TYPE, Atom, Rule
@@ -57,7 +58,7 @@ _UNSUPPORTED = {
 class AxiomCompiler:
     """Reads axioms from the given graphs of a store and produces rules and diagnostics."""
 
-    def __init__(self, store: ox.Store, graphs: list[Node]) -> None:
+    def __init__(self, store: StoreBackend, graphs: list[Node]) -> None:
         self._store = store
         self._graphs = graphs
         self.diagnostics: list[Diagnostic] = []

@@ -62,4 +62,4 @@ def run_checks(store: Store) -> list[CheckViolation]:
                 )
         return violations
     finally:
-        store.ox.remove_graph(QUERIES_GRAPH)
+        store.remove_graph(QUERIES_GRAPH)

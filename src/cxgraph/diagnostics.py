@@ -100,7 +100,7 @@ def _defined_terms(store: Store) -> list[str]:
     return sorted(
         {
             q.subject.value[len(CX) :]
-            for q in store.ox.quads_for_pattern(None, None, None, ONTOLOGY_GRAPH)
+            for q in store.quads(None, None, None, ONTOLOGY_GRAPH)
             if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(CX)
         }
     )

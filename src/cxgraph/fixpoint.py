@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from cxgraph.backend import StoreBackend
 from cxgraph.namespaces import GRAPH_PREFIX, INFERRED_GRAPH
 from cxgraph.rules import (
     SAME_AS,
@@ -56,7 +57,7 @@ _CLASSES = (
 )
 
 
-def graph_keys(store: ox.Store, graph: ox.NamedNode) -> Keys:
+def graph_keys(store: StoreBackend, graph: ox.NamedNode) -> Keys:
     """The delta keys (predicates, and rdf:type with each class) of a graph's triples."""
     keys: Keys = set()
     for row in store.query(_PREDICATES, substitutions={ox.Variable("g"): graph}):  # type: ignore[union-attr]
@@ -177,7 +178,7 @@ class FixpointEngine:
     """Runs rules to a fixpoint over ``sources`` (plus the inferred graph); see the module
     docstring."""
 
-    def __init__(self, store: ox.Store, sources: list[ox.NamedNode]) -> None:
+    def __init__(self, store: StoreBackend, sources: list[ox.NamedNode]) -> None:
         self._store = store
         self._sources = [*sources, INFERRED_GRAPH] if INFERRED_GRAPH not in sources else sources
         self._known = set(self._sources)

@@ -96,7 +96,7 @@ def run_rule(store: Store, rule: SavedQuery) -> int:
     """Evaluate one gap rule and write its findings into the gaps graph, inside the store:
     one ``cx:Gap`` per focus, evidence merged across rows. Returns how many it wrote."""
     before = _count_gaps(store)
-    store.ox.update(insert_text(rule).replace("$using", _using(store)))
+    store.update(insert_text(rule).replace("$using", _using(store)))
     return _count_gaps(store) - before
 
 
@@ -116,18 +116,14 @@ def write_gaps(
     chosen = select_rules(rules, severities)
     language = label_language(language)
     with store.lock:
-        db = store.ox
         if replace:
-            if db.contains_named_graph(GAPS_GRAPH):
-                db.clear_graph(GAPS_GRAPH)
-            else:
-                db.add_graph(GAPS_GRAPH)
+            store.replace_graph(GAPS_GRAPH, [])
         else:
             forget_rules(store, [r.name for r in chosen])
         using = _using(store)
         for rule in chosen:
-            db.update(insert_text(rule, language).replace("$using", using))
-        _split_evidence(db)
+            store.update(insert_text(rule, language).replace("$using", using))
+        _split_evidence(store)
         label_blank_foci(store)
         return _count_gaps(store)
 
@@ -148,7 +144,7 @@ def detect_gaps(
         chosen = {r.name for r in select_rules(rules, severities)}
         return [f for f in read_findings(store) if f.rule in chosen]
     with store.lock:
-        saved = [q.triple for q in store.ox.quads_for_pattern(None, None, None, GAPS_GRAPH)]
+        saved = [q.triple for q in store.quads(None, None, None, GAPS_GRAPH)]
         try:
             write_gaps(store, rules, severities, language=language)
             return read_findings(store)
@@ -161,7 +157,7 @@ def forget_rules(store: Store, rules: Sequence[str]) -> None:
     known = set(rule_ids())
     values = " ".join(_literal(r) for r in rules if r in known)
     if values:
-        store.ox.update(_FORGET.replace("$rules", values))
+        store.update(_FORGET.replace("$rules", values))
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -175,10 +171,10 @@ def read_findings(store: Store) -> list[Finding]:
     (kept in the gap's ``rdfs:label``). Two flat queries, grouped here: at 60k findings
     that is about twice as fast as grouping in SPARQL (``reports/findings``)."""
     evidence: dict[str, list[str]] = {}
-    for row in store.ox.query(_EVIDENCE_ROWS):  # type: ignore[union-attr]
+    for row in store.query(_EVIDENCE_ROWS, union=False):  # type: ignore[union-attr]
         evidence.setdefault(row[0].value, []).append(row[1].value)
     found: dict[str, Finding] = {}
-    for gap, rule, focus, severity, message, label in store.ox.query(_GAP_ROWS):  # type: ignore[union-attr]
+    for gap, rule, focus, severity, message, label in store.query(_GAP_ROWS, union=False):  # type: ignore[union-attr]
         name = focus.value
         if isinstance(focus, ox.BlankNode):
             name = label.value.removeprefix(f"{rule.value}: ") if label is not None else "_:"
@@ -311,13 +307,13 @@ def _literal(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _split_evidence(db: ox.Store) -> None:
-    while db.query(_ANY_PENDING):
-        db.update(_SPLIT)
+def _split_evidence(store: Store) -> None:
+    while store.query(_ANY_PENDING, union=False):
+        store.update(_SPLIT)
 
 
 def _count_gaps(store: Store) -> int:
-    (row,) = store.ox.query(_COUNT, use_default_graph_as_union=True)  # type: ignore[misc]
+    (row,) = store.query(_COUNT)  # type: ignore[misc]
     return int(row["n"].value)
 
 
@@ -328,20 +324,18 @@ def label_blank_foci(store: Store) -> None:
     asserted data says about the node: a digest of its sorted outgoing and incoming
     triples (other blank nodes written as ``_:``). Nodes with identical descriptions are
     indistinguishable one hop out and are numbered in an arbitrary, harmless order."""
-    rows = list(store.ox.query(_BLANK_GAPS))  # type: ignore[arg-type]
+    rows = list(store.query(_BLANK_GAPS, union=False))  # type: ignore[arg-type]
     if not rows:
         return
     labels = blank_labels(store, {r["focus"] for r in rows})
-    db = store.ox
     for r in rows:
         gap, rule = r["gap"], r["rule"].value
         focus = "_:" + labels[r["focus"]]
         iri = ox.NamedNode(Finding(rule, focus, Severity.INFO, "").iri)
-        quads = list(db.quads_for_pattern(gap, None, None, GAPS_GRAPH))
-        for q in quads:
-            db.remove(q)
-        db.extend(ox.Quad(iri, q.predicate, q.object, GAPS_GRAPH) for q in quads)
-        db.add(ox.Quad(iri, RDFS_LABEL, ox.Literal(f"{rule}: {focus}"), GAPS_GRAPH))
+        quads = list(store.quads(gap, None, None, GAPS_GRAPH))
+        store.delete(quads)
+        store.insert(ox.Quad(iri, q.predicate, q.object, GAPS_GRAPH) for q in quads)
+        store.insert([ox.Quad(iri, RDFS_LABEL, ox.Literal(f"{rule}: {focus}"), GAPS_GRAPH)])
 
 
 def blank_labels(store: Store, nodes: set[ox.BlankNode]) -> dict[ox.BlankNode, str]:
@@ -350,10 +344,10 @@ def blank_labels(store: Store, nodes: set[ox.BlankNode]) -> dict[ox.BlankNode, s
     digests: dict[ox.BlankNode, str] = {}
     for node in nodes:
         lines = set()
-        for q in store.ox.quads_for_pattern(node, None, None):
+        for q in store.quads(node, None, None):
             if q.graph_name in asserted:
                 lines.add(f"> {q.predicate} {_masked(q.object)}")
-        for q in store.ox.quads_for_pattern(None, None, node):
+        for q in store.quads(None, None, node):
             if q.graph_name in asserted:
                 lines.add(f"< {_masked(q.subject)} {q.predicate}")
         text = "\n".join(sorted(lines))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from cxgraph.backend import StoreBackend
 from cxgraph.fixpoint import DELTA, FixpointEngine, graph_keys
 from cxgraph.gaps import gap_rules, write_gaps
 from cxgraph.namespaces import (
@@ -104,7 +105,7 @@ def apply_change(
     if profile is not ReasoningProfile.RULES or touches_tbox([*additions, *removals]):
         return _full(store, additions, removals, profile, report, started, language)
     rules = compile_rules(store)
-    db = store.ox
+    db = store.backend
     sources = [*store.asserted_graphs(), INFERRED_GRAPH]
     for g in (_REMOVED, _OVERDELETED, DELTA):
         if db.contains_named_graph(g):
@@ -153,11 +154,11 @@ def _full(
     started: float,
     language: str,
 ) -> ChangeReport:
-    present = [q for q in removals if q in store.ox]
-    remove_atomically(store.ox, present)
+    present = [q for q in removals if q in store]
+    remove_atomically(store.backend, present)
     report.removed = len(present)
-    new = [q for q in additions if q not in store.ox]
-    store.ox.extend(new)
+    new = [q for q in additions if q not in store]
+    store.insert(new)
     report.added = len(new)
     report.full = True
     inference = infer(store, profile)
@@ -170,7 +171,7 @@ def _full(
 
 def _remove(store: Store, removals: list[ox.Quad], report: ChangeReport) -> list[ox.Triple]:
     """Remove asserted quads; return the triples no asserted graph holds any more."""
-    db = store.ox
+    db = store.backend
     present = [q for q in removals if q in db]
     remove_atomically(db, present)
     report.removed = len(present)
@@ -186,7 +187,7 @@ def _remove(store: Store, removals: list[ox.Quad], report: ChangeReport) -> list
     return gone
 
 
-def remove_atomically(db: ox.Store, quads: list[ox.Quad]) -> None:
+def remove_atomically(db: StoreBackend, quads: list[ox.Quad]) -> None:
     """Remove quads in one transaction (a DELETE DATA of their N-Triples forms); quads
     with blank nodes, which DELETE DATA cannot name, are removed one by one."""
     named = [q for q in quads if not _has_blank(q)]
@@ -204,7 +205,7 @@ def _has_blank(q: ox.Quad) -> bool:
     return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
 
 
-def _triples_of(db: ox.Store, graph: ox.NamedNode) -> set[ox.Triple]:
+def _triples_of(db: StoreBackend, graph: ox.NamedNode) -> set[ox.Triple]:
     return {q.triple for q in db.quads_for_pattern(None, None, None, graph)}
 
 
@@ -212,12 +213,12 @@ def _keys_of(triples: set[ox.Triple]) -> Keys:
     return {k for t in triples for k in key_of(t)}
 
 
-def _put(db: ox.Store, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
+def _put(db: StoreBackend, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> None:
     db.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
 
 
 def _overdelete(
-    db: ox.Store, rules: list[Rule], sources: list[ox.NamedNode], report: ChangeReport
+    db: StoreBackend, rules: list[Rule], sources: list[ox.NamedNode], report: ChangeReport
 ) -> None:
     """Move to the overdeleted graph every inferred triple derivable through the removed
     ones, evaluating bodies over the old database (what remains plus what was removed)."""
@@ -250,12 +251,12 @@ def _overdelete(
         db.remove(ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH))
 
 
-def _in(db: ox.Store, t: ox.Triple, graph: ox.NamedNode) -> bool:
+def _in(db: StoreBackend, t: ox.Triple, graph: ox.NamedNode) -> bool:
     return ox.Quad(t.subject, t.predicate, t.object, graph) in db
 
 
 def _rederive(
-    db: ox.Store, rules: list[Rule], sources: list[ox.NamedNode], report: ChangeReport
+    db: StoreBackend, rules: list[Rule], sources: list[ox.NamedNode], report: ChangeReport
 ) -> None:
     """Put back the overdeleted or removed triples that still follow in one step from what
     remains; they seed the insertion phase in :data:`DELTA`."""
@@ -323,11 +324,11 @@ def _refresh_gaps(
 
 def _rules_naming(store: Store, iris: set[str]) -> set[str]:
     """The rules of the stored findings whose focus or evidence is one of ``iris``."""
-    db, rules = store.ox, set[str]()
+    rules = set[str]()
     for iri in iris:
         for predicate in (_FOCUS, _EVIDENCE):
-            for q in db.quads_for_pattern(None, predicate, ox.NamedNode(iri), GAPS_GRAPH):
-                for r in db.quads_for_pattern(q.subject, _RULE, None):
+            for q in store.quads(None, predicate, ox.NamedNode(iri), GAPS_GRAPH):
+                for r in store.quads(q.subject, _RULE, None):
                     if isinstance(r.object, ox.Literal):
                         rules.add(r.object.value)
     return rules

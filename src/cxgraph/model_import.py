@@ -142,7 +142,7 @@ def export_workbook(kg: KnowledgeGraph, path: Path) -> WorkbookSummary:
     data = kg.store.data_graphs()
     types: dict[ox.NamedNode | ox.BlankNode, set[str]] = {}
     for graph in [*data, INFERRED_GRAPH]:
-        for quad in kg.store.ox.quads_for_pattern(None, RDF_TYPE, None, graph):
+        for quad in kg.store.quads(None, RDF_TYPE, None, graph):
             if isinstance(quad.object, ox.NamedNode) and not isinstance(quad.subject, ox.Triple):
                 types.setdefault(quad.subject, set()).add(quad.object.value)
     sheets = model_sheets(set(kg.store.triples(data)), types, layout)

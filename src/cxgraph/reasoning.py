@@ -69,7 +69,7 @@ def infer(store: Store, profile: ReasoningProfile = ReasoningProfile.RULES) -> I
 def compile_rules(store: Store, diagnostics: list[Diagnostic] | None = None) -> list[Rule]:
     """The rules the loaded axioms give (read from the asserted graphs); axioms skipped
     because OWL 2 RL draws no conclusion from them are added to ``diagnostics``."""
-    compiler = AxiomCompiler(store.ox, store.asserted_graphs())  # type: ignore[arg-type]
+    compiler = AxiomCompiler(store.backend, store.asserted_graphs())  # type: ignore[arg-type]
     rules = compiler.compile()
     if diagnostics is not None:
         diagnostics.extend(compiler.diagnostics)
@@ -79,7 +79,7 @@ def compile_rules(store: Store, diagnostics: list[Diagnostic] | None = None) -> 
 def _infer_rules(store: Store) -> InferenceReport:
     report = InferenceReport(ReasoningProfile.RULES)
     rules = compile_rules(store, report.diagnostics)
-    engine = FixpointEngine(store.ox, [*store.asserted_graphs(), INFERRED_GRAPH])
+    engine = FixpointEngine(store.backend, [*store.asserted_graphs(), INFERRED_GRAPH])
     report.rounds = engine.run(rules, report.added)
     return report
 

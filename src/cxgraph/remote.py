@@ -1,8 +1,9 @@
 """A remote SPARQL 1.1 store over HTTP, in place of the embedded pyoxigraph store.
 
-:class:`RemoteStore` speaks the part of ``pyoxigraph.Store``'s API the engine uses
-(``query``, ``update``, ``quads_for_pattern``, ``extend``, graph management, ``load``), so
-:class:`cxgraph.store.Store` can hold one instead of an embedded store: loading pushes
+:class:`RemoteStore` implements the store interface,
+:class:`cxgraph.backend.StoreBackend` (the part of ``pyoxigraph.Store``'s API the engine
+uses: ``query``, ``update``, ``quads_for_pattern``, ``extend``, graph management, ``load``),
+so :class:`cxgraph.store.Store` can hold one instead of an embedded store: loading pushes
 the data in bulk (the Graph Store Protocol where the server has it, else batched
 ``INSERT DATA``), and reasoning and the gap rules run inside the remote store as SPARQL
 updates; only query results travel back. Results are real pyoxigraph values (parsed with
@@ -63,6 +64,7 @@ _FRESH_IRI = f'IRI(CONCAT("{SKOLEM_PREFIX}", STRUUID()))'
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 Subject = ox.NamedNode | ox.BlankNode
 
 
@@ -257,6 +259,15 @@ def _unskolem_json(body: bytes) -> bytes:
     return json.dumps(document).encode()
 
 
+def _graph_iri(graph: object) -> str:
+    """A graph name as a dataset parameter (a blank node by its skolem IRI)."""
+    if isinstance(graph, ox.BlankNode):
+        return SKOLEM_PREFIX + graph.value
+    if isinstance(graph, ox.NamedNode):
+        return graph.value
+    raise StoreError(f"cannot name the graph {graph!r} in a remote query")
+
+
 def query_form(text: str) -> str | None:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the query's form (IRIs, strings and comments
     skipped), or None."""
@@ -283,8 +294,8 @@ def with_values(text: str, substitutions: Mapping[ox.Variable, object]) -> str:
 
 
 class RemoteStore:
-    """A remote SPARQL 1.1 store with the subset of ``pyoxigraph.Store``'s API cxgraph
-    uses (composition: every call is one or a few HTTP requests)."""
+    """A remote SPARQL 1.1 store implementing :class:`cxgraph.backend.StoreBackend`
+    (composition: every call is one or a few HTTP requests)."""
 
     def __init__(self, location: RemoteLocation) -> None:
         self.location = location
@@ -346,8 +357,8 @@ class RemoteStore:
         *,
         base_iri: str | None = None,
         use_default_graph_as_union: bool = False,
-        default_graph: Sequence[ox.NamedNode] | ox.NamedNode | None = None,
-        named_graphs: Sequence[ox.NamedNode] | None = None,
+        default_graph: Sequence[GraphName] | GraphName | None = None,
+        named_graphs: Sequence[ox.NamedNode | ox.BlankNode] | None = None,
         substitutions: Mapping[ox.Variable, object] | None = None,
         prefixes: Mapping[str, str] | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | Iterator[ox.Triple]:
@@ -361,30 +372,31 @@ class RemoteStore:
         if base_iri:
             text = f"BASE <{base_iri}>\n{text}"
         fields: list[tuple[str, str]] = [("query", text)]
-        if isinstance(default_graph, ox.NamedNode):
+        if isinstance(default_graph, GraphName):
             default_graph = [default_graph]
+        graphs: Sequence[ox.NamedNode | ox.BlankNode]
         if default_graph is not None:
-            fields += [("default-graph-uri", g.value) for g in default_graph]
+            fields += [("default-graph-uri", _graph_iri(g)) for g in default_graph]
             if named_graphs is not None:
                 graphs = list(named_graphs)
             else:  # pyoxigraph keeps every named graph; only a GRAPH pattern can see them
                 graphs = self.named_graphs() if _GRAPH.search(_HIDDEN.sub(" ", text)) else []
-            fields += [("named-graph-uri", g.value) for g in graphs]
+            fields += [("named-graph-uri", _graph_iri(g)) for g in graphs]
             if not default_graph and not graphs:
                 # an empty dataset: name one graph that cannot exist
                 fields.append(("named-graph-uri", SKOLEM_PREFIX + "empty-dataset"))
         elif named_graphs is not None and not use_default_graph_as_union:
-            fields += [("named-graph-uri", g.value) for g in named_graphs]
+            fields += [("named-graph-uri", _graph_iri(g)) for g in named_graphs]
         elif use_default_graph_as_union:
             if self.location.dialect is Dialect.OXIGRAPH:
-                fields += [("named-graph-uri", g.value) for g in named_graphs or ()]
+                fields += [("named-graph-uri", _graph_iri(g)) for g in named_graphs or ()]
                 fields.append(("union-default-graph", ""))
             else:  # Virtuoso's own default graph would include its system graphs
-                graphs = self.named_graphs()
-                names = [g.value for g in graphs] or [SKOLEM_PREFIX + "empty-dataset"]
+                held = self.named_graphs()
+                names = [g.value for g in held] or [SKOLEM_PREFIX + "empty-dataset"]
                 fields += [("default-graph-uri", name) for name in names]
-                named = graphs if named_graphs is None else named_graphs
-                fields += [("named-graph-uri", g.value) for g in named]
+                named = held if named_graphs is None else named_graphs
+                fields += [("named-graph-uri", _graph_iri(g)) for g in named]
         graph_result = query_form(text) in ("CONSTRUCT", "DESCRIBE")
         content_type, body = self._send(
             self.location.query,
@@ -541,19 +553,19 @@ class RemoteStore:
         hidden = _VIRTUOSO_GRAPHS if self.location.dialect is Dialect.VIRTUOSO else ()
         return [g for g in graphs if isinstance(g, ox.NamedNode) and g.value not in hidden]
 
-    def contains_named_graph(self, graph: ox.NamedNode) -> bool:
+    def contains_named_graph(self, graph_name: ox.NamedNode) -> bool:
         if self.location.dialect is Dialect.OXIGRAPH:
-            return bool(self.query(f"ASK {{ GRAPH {_sparql(graph)} {{ }} }}"))
-        return bool(self.query(f"ASK {{ GRAPH {_sparql(graph)} {{ ?s ?p ?o }} }}"))
+            return bool(self.query(f"ASK {{ GRAPH {_sparql(graph_name)} {{ }} }}"))
+        return bool(self.query(f"ASK {{ GRAPH {_sparql(graph_name)} {{ ?s ?p ?o }} }}"))
 
-    def add_graph(self, graph: ox.NamedNode) -> None:
-        self.update(f"CREATE SILENT GRAPH {_sparql(graph)}")
+    def add_graph(self, graph_name: ox.NamedNode) -> None:
+        self.update(f"CREATE SILENT GRAPH {_sparql(graph_name)}")
 
-    def clear_graph(self, graph: ox.NamedNode) -> None:
-        self.update(f"CLEAR SILENT GRAPH {_sparql(graph)}")
+    def clear_graph(self, graph_name: ox.NamedNode) -> None:
+        self.update(f"CLEAR SILENT GRAPH {_sparql(graph_name)}")
 
-    def remove_graph(self, graph: ox.NamedNode) -> None:
-        self.update(f"DROP SILENT GRAPH {_sparql(graph)}")
+    def remove_graph(self, graph_name: ox.NamedNode) -> None:
+        self.update(f"DROP SILENT GRAPH {_sparql(graph_name)}")
 
     def flush(self) -> None:
         """Nothing to do: each update is committed by the server."""

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from cxgraph.backend import StoreBackend
 from cxgraph.errors import InputError
 from cxgraph.namespaces import DATA_GRAPH_PREFIX, GRAPH_PREFIX
 
@@ -240,7 +241,7 @@ def check_source(source: Source) -> None:
         )
 
 
-def load_triples(store: ox.Store, source: Source, graph: ox.NamedNode) -> None:
+def load_triples(store: StoreBackend, source: Source, graph: ox.NamedNode) -> None:
     """Parse a triple-format source (not TriG or N-Quads) straight into ``graph`` of
     ``store``, in one transaction: on a syntax error nothing is written. Raises InputError
     with file, line and column, or for a construct :func:`check_source` refuses."""
@@ -250,7 +251,7 @@ def load_triples(store: ox.Store, source: Source, graph: ox.NamedNode) -> None:
     _load(store, source, graph)
 
 
-def _load(store: ox.Store, source: Source, graph: ox.NamedNode) -> None:
+def _load(store: StoreBackend, source: Source, graph: ox.NamedNode) -> None:
     """pyoxigraph parses ``source`` into ``graph`` (a dataset's own graphs keep their
     names), in one transaction; its errors become InputErrors naming file and line."""
     try:

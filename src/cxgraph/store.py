@@ -5,6 +5,12 @@ queries see their union as the default graph. The store is in memory by default 
 disk when given a directory, where it persists between runs. Loading is all-or-nothing:
 pyoxigraph parses each source straight into the store in one transaction, and a batch that
 fails part-way drops every graph it created (see :meth:`Store.load_sources`).
+
+:class:`Store` holds a :class:`cxgraph.backend.StoreBackend` (the embedded pyoxigraph store
+or a :class:`cxgraph.remote.RemoteStore`) and is the only module that touches it; the rest of
+cxgraph reads and writes through its methods (``query``, ``quads``, ``update``, ``insert``,
+``has_graph``...), and the reasoning engine gets the interface itself from
+:attr:`Store.backend`.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import cast
 import pyoxigraph as oxi
 import rdflib
 
+from cxgraph.backend import Binding, GraphName, StoreBackend
 from cxgraph.errors import QueryError, StoreError
 from cxgraph.namespaces import (
     ONTOLOGY_GRAPH,
@@ -38,18 +45,20 @@ QueryResult = oxi.QuerySolutions | oxi.QueryBoolean | oxi.QueryTriples
 
 
 class Store:
-    """A pyoxigraph store with cxgraph's named graphs (composition, not a subclass)."""
+    """A store with cxgraph's named graphs (composition, not a subclass): embedded
+    pyoxigraph by default, a remote SPARQL 1.1 store when given a :class:`RemoteLocation`."""
 
     def __init__(self, path: Path | RemoteLocation | None = None) -> None:
         self.lock = threading.RLock()
         self.remote = path if isinstance(path, RemoteLocation) else None
         """Where the remote store is, if this is one (``--store URL``); else None."""
         self.path = None if isinstance(path, RemoteLocation) else path
+        self._remote: RemoteStore | None = None
+        self._ox: StoreBackend
         if self.remote is not None:
-            remote = RemoteStore(self.remote)
-            remote.check()
-            # RemoteStore speaks the subset of pyoxigraph.Store's API cxgraph uses
-            self._ox = cast(oxi.Store, remote)
+            self._remote = RemoteStore(self.remote)
+            self._remote.check()
+            self._ox = self._remote
             return
         try:
             self._ox = oxi.Store(str(path)) if path is not None else oxi.Store()
@@ -57,12 +66,27 @@ class Store:
             raise StoreError(f"{path}: cannot open the store: {err}") from None
 
     @property
-    def ox(self) -> oxi.Store:
-        """The underlying pyoxigraph store, for read access by the query surfaces."""
+    def backend(self) -> StoreBackend:
+        """The store interface underneath (embedded or remote), for the reasoning engine
+        (:mod:`cxgraph.fixpoint`, :mod:`cxgraph.axioms`), which speaks it directly."""
         return self._ox
 
     def __len__(self) -> int:
         return len(self._ox)
+
+    def __iter__(self) -> Iterator[oxi.Quad]:
+        """Every quad of the store."""
+        return self._ox.quads_for_pattern(None, None, None, None)
+
+    def __contains__(self, quad: oxi.Quad) -> bool:
+        return quad in self._ox
+
+    def traffic(self) -> tuple[int, float]:
+        """HTTP requests made to a remote store and seconds spent waiting for them (0 and
+        0.0 for the embedded store)."""
+        if self._remote is None:
+            return 0, 0.0
+        return self._remote.requests, self._remote.waited
 
     # -- writing -----------------------------------------------------------------------
 
@@ -113,9 +137,10 @@ class Store:
                 db.update(f"MOVE GRAPH {scratch} TO GRAPH {target}")
             for staging in datasets:
                 for named in staging.named_graphs():
-                    if db.contains_named_graph(named):
+                    # parse_into named every blank-node graph
+                    if isinstance(named, oxi.NamedNode) and db.contains_named_graph(named):
                         db.remove_graph(named)
-                db.load(staging.dump(format=oxi.RdfFormat.N_QUADS), oxi.RdfFormat.N_QUADS)
+                db.load(staging.dump(format=oxi.RdfFormat.N_QUADS) or b"", oxi.RdfFormat.N_QUADS)
         return counts
 
     def load_ontology(self, source: Source) -> int:
@@ -141,6 +166,34 @@ class Store:
                 self._ox.add_graph(graph)
             self._ox.extend(quads)
         return len(quads)
+
+    def update(self, text: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL update, all or nothing."""
+        self._ox.update(text, base_iri=base_iri)
+
+    def insert(self, quads: Iterable[oxi.Quad]) -> None:
+        """Add quads (to the graphs they name)."""
+        self._ox.extend(quads)
+
+    def delete(self, quads: Iterable[oxi.Quad]) -> None:
+        """Remove quads, one by one (absent ones are ignored)."""
+        for quad in quads:
+            self._ox.remove(quad)
+
+    def add_graph(self, graph: oxi.NamedNode) -> None:
+        """Create ``graph`` empty if the store does not hold it."""
+        self._ox.add_graph(graph)
+
+    def remove_graph(self, graph: oxi.NamedNode) -> None:
+        """Drop ``graph`` and its triples."""
+        self._ox.remove_graph(graph)
+
+    def copy_into(self, target: Store) -> None:
+        """Add every graph (empty ones too) and quad of this store to ``target``."""
+        for graph in self._ox.named_graphs():
+            if isinstance(graph, oxi.NamedNode):
+                target.add_graph(graph)
+        target.insert(self)
 
     def add_to_graph(self, graph: oxi.NamedNode, triples: Iterable[oxi.Triple]) -> None:
         with self.lock:
@@ -168,26 +221,63 @@ class Store:
         self,
         text: str,
         *,
-        substitutions: dict[oxi.Variable, oxi.NamedNode | oxi.BlankNode | oxi.Literal]
-        | None = None,
-        default_graph: list[oxi.NamedNode] | None = None,
-        named_graphs: list[oxi.NamedNode] | None = None,
+        substitutions: Mapping[oxi.Variable, Term] | None = None,
+        default_graph: Sequence[oxi.NamedNode] | None = None,
+        named_graphs: Sequence[oxi.NamedNode] | None = None,
         prefixes: Mapping[str, str] | None = None,
+        union: bool | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL query; the default graph is the union of all graphs unless
-        ``default_graph`` names some. ``prefixes`` are predeclared (the query's own
-        PREFIX lines win)."""
+        ``default_graph`` names some or ``union`` is False (then it is the store's own,
+        empty, default graph: only ``GRAPH`` patterns match). ``prefixes`` are predeclared
+        (the query's own PREFIX lines win)."""
         try:
-            return self._ox.query(
+            return self.evaluate(
                 text,
-                prefixes=dict(prefixes) if prefixes else None,
-                use_default_graph_as_union=default_graph is None,
-                default_graph=default_graph,  # type: ignore[arg-type]
-                named_graphs=named_graphs,  # type: ignore[arg-type]
-                substitutions=substitutions,  # type: ignore[arg-type]
+                base_iri=base_iri,
+                prefixes=prefixes,
+                use_default_graph_as_union=default_graph is None if union is None else union,
+                default_graph=default_graph,
+                named_graphs=named_graphs,
+                substitutions=substitutions,
             )
         except SyntaxError as err:
             raise QueryError(f"SPARQL syntax error: {err.args[0] if err.args else err}") from None
+
+    def evaluate(
+        self,
+        text: str,
+        *,
+        base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
+        use_default_graph_as_union: bool = False,
+        default_graph: Sequence[oxi.NamedNode] | None = None,
+        named_graphs: Sequence[oxi.NamedNode] | None = None,
+        substitutions: Mapping[oxi.Variable, Term] | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query on the dataset given as the SPARQL protocol gives it (the
+        store's own default graph unless told otherwise); errors are the backend's
+        (``SyntaxError``, ``ValueError``...), for callers that map them themselves."""
+        graphs: list[GraphName] | None = None if default_graph is None else list(default_graph)
+        names: list[oxi.NamedNode | oxi.BlankNode] | None = (
+            None if named_graphs is None else list(named_graphs)
+        )
+        bindings: dict[oxi.Variable, Binding] | None = (
+            None if substitutions is None else dict(substitutions)
+        )
+        result = self._ox.query(
+            text,
+            base_iri=base_iri,
+            prefixes=dict(prefixes) if prefixes else None,
+            use_default_graph_as_union=use_default_graph_as_union,
+            default_graph=graphs,
+            named_graphs=names,
+            substitutions=bindings,
+        )
+        # a remote store answers CONSTRUCT and DESCRIBE with an iterator of triples, which
+        # every caller uses as it uses QueryTriples (it iterates)
+        return cast(QueryResult, result)
 
     def graphs(self) -> list[oxi.NamedNode]:
         return sorted(
@@ -198,6 +288,22 @@ class Store:
     def data_graphs(self) -> list[oxi.NamedNode]:
         """Graphs holding asserted instance data (all but ontology, inferred, gaps)."""
         return [g for g in self.graphs() if is_data_graph(g)]
+
+    def has_graph(self, graph: oxi.NamedNode) -> bool:
+        """Whether the store holds ``graph`` (an empty graph counts where the store
+        tracks empty graphs)."""
+        return self._ox.contains_named_graph(graph)
+
+    def quads(
+        self,
+        subject: oxi.NamedNode | oxi.BlankNode | oxi.Triple | None = None,
+        predicate: oxi.NamedNode | None = None,
+        object: Term | oxi.Triple | None = None,
+        graph: oxi.NamedNode | None = None,
+    ) -> Iterator[oxi.Quad]:
+        """The quads matching a pattern (None matches anything; ``graph=None`` matches
+        every graph)."""
+        return self._ox.quads_for_pattern(subject, predicate, object, graph)
 
     def asserted_graphs(self) -> list[oxi.NamedNode]:
         """The ontology and the data graphs: what reasoning reads and never writes."""

@@ -70,7 +70,7 @@ def validate(store: Store, shapes: rdflib.Graph | None = None) -> ValidationRepo
 
     graphs = [*store.data_graphs(), ONTOLOGY_GRAPH, INFERRED_GRAPH]
     with quiet_rdflib_literals():
-        data = store.to_rdflib([g for g in graphs if store.ox.contains_named_graph(g)])
+        data = store.to_rdflib([g for g in graphs if store.has_graph(g)])
         shapes = shapes if shapes is not None else load_shapes()
         with _PYSHACL_LOCK:
             _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, inference="none")

@@ -29,8 +29,8 @@ def writer() -> Iterator[TestClient]:
 
 
 def graph_quads(client: TestClient, graph: str) -> set[ox.Triple]:
-    store = client.app.state.kg.store.ox  # type: ignore[attr-defined]
-    return {q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
+    store = client.app.state.kg.store  # type: ignore[attr-defined]
+    return {q.triple for q in store.quads(None, None, None, ox.NamedNode(graph))}
 
 
 def triples_of(content: bytes, fmt: ox.RdfFormat) -> set[ox.Triple]:
@@ -38,7 +38,7 @@ def triples_of(content: bytes, fmt: ox.RdfFormat) -> set[ox.Triple]:
 
 
 def all_quads(client: TestClient) -> set[ox.Quad]:
-    return set(client.app.state.kg.store.ox)  # type: ignore[attr-defined]
+    return set(client.app.state.kg.store)  # type: ignore[attr-defined]
 
 
 # -- reads -----------------------------------------------------------------------------

@@ -75,8 +75,8 @@ def test_head_answers_headers_only(client: TestClient) -> None:
 
 def expected_solutions(client: TestClient, query: str) -> list[dict[str, str]]:
     """What pyoxigraph itself answers over the served store, as {var: N-Triples term}."""
-    store = client.app.state.kg.store.ox  # type: ignore[attr-defined]
-    result = store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+    store = client.app.state.kg.store  # type: ignore[attr-defined]
+    result = store.query(query, prefixes=PREFIXES)
     assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
     return [{n: str(row[n]) for n in names if row[n] is not None} for row in result]

@@ -49,8 +49,8 @@ def state(client: TestClient) -> tuple[set[ox.Quad], set[object], list[tuple[str
     """Everything a reader can see: all quads, all graph names (empty ones too), findings."""
     kg = kg_of(client)
     return (
-        set(kg.store.ox),
-        set(kg.store.ox.named_graphs()),
+        set(kg.store),
+        set(kg.store.graphs()),
         [(f.rule, f.focus) for f in kg.findings],
     )
 
@@ -128,7 +128,7 @@ def test_refuse_accepts_a_conforming_write_with_its_report() -> None:
             ox.NamedNode("urn:x:b"),
             ox.NamedNode("urn:x:c"),
             ox.NamedNode("urn:cxgraph:graph:data:updates"),
-        ) in set(kg_of(client).store.ox)
+        ) in set(kg_of(client).store)
 
 
 def test_refuse_only_refuses_violations_a_write_adds(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def kg_of(client: TestClient) -> KnowledgeGraph:
 
 
 def quads(client: TestClient) -> set[ox.Quad]:
-    return set(kg_of(client).store.ox)
+    return set(kg_of(client).store)
 
 
 def ask(client: TestClient, query: str) -> bool:
@@ -163,7 +163,7 @@ def test_insert_without_graph_goes_to_the_updates_graph(writer: TestClient) -> N
         ox.Quad(
             ox.NamedNode("urn:x:a"), ox.NamedNode("urn:x:b"), ox.Literal("c"), ox.DefaultGraph()
         )
-        not in kg_of(writer).store.ox
+        not in kg_of(writer).store
     )
 
 
@@ -288,14 +288,14 @@ def test_incremental_result_equals_a_full_recompute(writer: TestClient) -> None:
     kg = kg_of(writer)
     derived = {
         q
-        for q in kg.store.ox
+        for q in kg.store
         if q.graph_name.value in ("urn:cxgraph:graph:inferred", "urn:cxgraph:graph:gaps")
     }  # type: ignore[union-attr]
     findings = sorted((f.rule, f.focus) for f in kg.findings)
     kg.refresh()
     assert {
         q
-        for q in kg.store.ox
+        for q in kg.store
         if q.graph_name.value in ("urn:cxgraph:graph:inferred", "urn:cxgraph:graph:gaps")
     } == derived  # type: ignore[union-attr]
     assert sorted((f.rule, f.focus) for f in kg.findings) == findings

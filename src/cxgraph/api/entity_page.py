@@ -83,7 +83,7 @@ class Names:
             self._labels[iri] = next(
                 (
                     q.object.value
-                    for q in self.kg.store.ox.quads_for_pattern(ox.NamedNode(iri), RDFS_LABEL, None)
+                    for q in self.kg.store.quads(ox.NamedNode(iri), RDFS_LABEL, None)
                     if isinstance(q.object, ox.Literal)
                 ),
                 None,
@@ -124,7 +124,7 @@ def _origin(kg: KnowledgeGraph, s: object, p: object, o: object) -> str:
     findings graph, else ``asserted``."""
     graphs = {
         q.graph_name
-        for q in kg.store.ox.quads_for_pattern(s, p, o, None)  # type: ignore[arg-type]
+        for q in kg.store.quads(s, p, o, None)  # type: ignore[arg-type]
     }
     if graphs and graphs <= {INFERRED_GRAPH}:
         return "inferred"
@@ -162,7 +162,7 @@ def render_entity(kg: KnowledgeGraph, iri: str, served: frozenset[str]) -> str:
     types = sorted(
         {
             q.object.value
-            for q in kg.store.ox.quads_for_pattern(entity, RDF_TYPE, None)
+            for q in kg.store.quads(entity, RDF_TYPE, None)
             if isinstance(q.object, ox.NamedNode)
         }
     )
@@ -170,7 +170,7 @@ def render_entity(kg: KnowledgeGraph, iri: str, served: frozenset[str]) -> str:
         (
             q.object.value
             for p in DEFINITIONS
-            for q in kg.store.ox.quads_for_pattern(entity, p, None)
+            for q in kg.store.quads(entity, p, None)
             if isinstance(q.object, ox.Literal)
         ),
         None,
@@ -289,7 +289,7 @@ def render_index(
         fragment = urlsplit(iri).fragment
         types = sorted(
             names.compact(q.object.value)
-            for q in kg.store.ox.quads_for_pattern(ox.NamedNode(iri), RDF_TYPE, None)
+            for q in kg.store.quads(ox.NamedNode(iri), RDF_TYPE, None)
             if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(PREFIXES["cx"])
         )
         anchor = f' id="{html.escape(fragment)}"' if fragment else ""

@@ -192,17 +192,17 @@ def _export_in_worker(
     (413 ``too_large``), and so is more than ``max_bytes`` bytes found before the first
     chunk went out; found later, the stream is broken off (QueryError), so a client sees
     an incomplete response: an export is never cut silently."""
-    store = kg.store.ox
+    store = kg.store
     fmt = next(f for f in (*GRAPH_FORMATS, *DATASET_FORMATS) if f.name == format_name)
     items: Callable[[], Iterable[ox.Triple] | Iterable[ox.Quad]]
     if graph_iri is not None:
         graph = ox.NamedNode(graph_iri)
-        if not store.contains_named_graph(graph):
+        if not store.has_graph(graph):
             return _refusal(404, "not_found", f"the store holds no graph <{graph_iri}>")
         as_quads = any(fmt.same(f) for f in DATASET_FORMATS)
 
         def items() -> Iterable[ox.Triple] | Iterable[ox.Quad]:
-            quads = store.quads_for_pattern(None, None, None, graph)
+            quads = store.quads(None, None, None, graph)
             return quads if as_quads else (q.triple for q in quads)
 
     elif default:
@@ -341,8 +341,8 @@ Plan = Callable[[KnowledgeGraph, ox.NamedNode, list[ox.Triple]], Changes]
 
 def _replacement(kg: KnowledgeGraph, graph: ox.NamedNode, triples: list[ox.Triple]) -> Changes:
     changes = Changes()
-    old = {q.triple for q in kg.store.ox.quads_for_pattern(None, None, None, graph)}
-    if not kg.store.ox.contains_named_graph(graph):
+    old = {q.triple for q in kg.store.quads(None, None, None, graph)}
+    if not kg.store.has_graph(graph):
         changes.created.add(graph)
     changes.add(graph, set(triples) - old)
     changes.remove(graph, old - set(triples))
@@ -351,20 +351,18 @@ def _replacement(kg: KnowledgeGraph, graph: ox.NamedNode, triples: list[ox.Tripl
 
 def _addition(kg: KnowledgeGraph, graph: ox.NamedNode, triples: list[ox.Triple]) -> Changes:
     changes = Changes()
-    if not kg.store.ox.contains_named_graph(graph):
+    if not kg.store.has_graph(graph):
         changes.created.add(graph)
     changes.add(graph, triples)
     return changes
 
 
 def _deletion(kg: KnowledgeGraph, graph: ox.NamedNode, _triples: list[ox.Triple]) -> Changes:
-    if not kg.store.ox.contains_named_graph(graph):
+    if not kg.store.has_graph(graph):
         raise ProtocolError(404, "not_found", f"the store holds no graph <{graph.value}>")
     changes = Changes()
     changes.dropped.add(graph)
-    changes.remove(
-        graph, {q.triple for q in kg.store.ox.quads_for_pattern(None, None, None, graph)}
-    )
+    changes.remove(graph, {q.triple for q in kg.store.quads(None, None, None, graph)})
     return changes
 
 

@@ -43,7 +43,7 @@ def _index(kg: KnowledgeGraph, base: str | None) -> dict[str, list[str]]:
         return cached
     documents: dict[str, set[str]] = {}
     for graph in kg.store.data_graphs():
-        for quad in kg.store.ox.quads_for_pattern(None, None, None, graph):
+        for quad in kg.store.quads(None, None, None, graph):
             subject = quad.subject
             if not isinstance(subject, ox.NamedNode):
                 continue

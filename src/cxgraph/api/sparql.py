@@ -230,7 +230,7 @@ def held_graphs(kg: KnowledgeGraph, iris: Sequence[str]) -> list[ox.NamedNode]:
             graph = ox.NamedNode(iri)
         except ValueError:
             raise bad_request(f"{iri!r} is not an IRI", "bad_graph") from None
-        if not kg.store.ox.contains_named_graph(graph):
+        if not kg.store.has_graph(graph):
             raise bad_request(
                 f"the store holds no graph <{iri}>; cxgraph never fetches "
                 "graphs (GET /rdf-graphs/service lists them)",
@@ -285,7 +285,7 @@ def _evaluate(
     limit: int,
 ) -> tuple[Format, bytes, bool | None]:
     try:
-        result = kg.store.ox.query(
+        result = kg.store.evaluate(
             text,
             base_iri=base,
             prefixes=PREFIXES,

@@ -100,9 +100,7 @@ def publish(app: FastAPI) -> None:
 def snapshot(kg: KnowledgeGraph) -> KnowledgeGraph:
     """An in-memory copy of ``kg`` (every graph, empty ones too, and the findings)."""
     store = Store()
-    for graph in kg.store.ox.named_graphs():
-        store.ox.add_graph(graph)
-    store.ox.extend(kg.store.ox)
+    kg.store.copy_into(store)
     return KnowledgeGraph(store, kg.profile, kg.inference, list(kg.findings), kg.version)
 
 

@@ -94,9 +94,7 @@ def validated(
 def _scratch_copy(kg: KnowledgeGraph) -> KnowledgeGraph:
     """An in-memory copy of ``kg`` (every graph, empty ones too, and the findings)."""
     store = Store()
-    for graph in kg.store.ox.named_graphs():
-        store.ox.add_graph(graph)
-    store.ox.extend(kg.store.ox)
+    kg.store.copy_into(store)
     return KnowledgeGraph(store, kg.profile, kg.inference, list(kg.findings), kg.version)
 
 

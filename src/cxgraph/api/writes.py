@@ -68,6 +68,7 @@ from cxgraph.sources import (
     graph_for_source,
     parse_into,
 )
+from cxgraph.store import Store
 
 UPDATES_GRAPH = ox.NamedNode(DATA_GRAPH_PREFIX + "updates")
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="cxgraph"'}
@@ -166,23 +167,22 @@ def commit(kg: KnowledgeGraph, changes: Changes, settings: Settings) -> dict[str
 
 def _apply(kg: KnowledgeGraph, changes: Changes) -> dict[str, object]:
     """Apply ``changes``; if that fails, undo and recompute in full, then re-raise."""
-    db = kg.store.ox
-    additions = [q for q in _quads(changes.additions) if q not in db]
-    removals = [q for q in _quads(changes.removals) if q in db]
+    store = kg.store
+    additions = [q for q in _quads(changes.additions) if q not in store]
+    removals = [q for q in _quads(changes.removals) if q in store]
     for graph in changes.created:
-        db.add_graph(graph)
+        store.add_graph(graph)
     try:
         report = kg.change(additions, removals)
     except BaseException:
-        for quad in additions:
-            db.remove(quad)
-        db.extend(removals)
+        store.delete(additions)
+        store.insert(removals)
         for graph in changes.created:
-            db.remove_graph(graph)
+            store.remove_graph(graph)
         kg.refresh()
         raise
     for graph in changes.dropped:
-        db.remove_graph(graph)
+        store.remove_graph(graph)
     if changes.dropped:
         kg.store.flush()
     return {
@@ -266,21 +266,21 @@ def run_update(app: FastAPI, text: str, base_iri: str, settings: Settings) -> di
 def _update_in_worker(kg: KnowledgeGraph, text: str, base_iri: str) -> bytes:
     """Runs in a worker: the changes of the update (or why it is refused), pickled."""
     try:
-        outcome: tuple[object, ...] = ("changes", update_changes(kg.store.ox, text, base_iri))
+        outcome: tuple[object, ...] = ("changes", update_changes(kg.store, text, base_iri))
     except ProtocolError as err:
         outcome = ("refused", err.status, err.error, err.message)
     return pickle.dumps(outcome)
 
 
-def update_changes(db: ox.Store, text: str, base_iri: str) -> Changes:
-    """Run ``text`` on a scratch copy of ``db`` whose default graph is the union of every
-    graph, and return the difference it makes (see above)."""
-    before = _contents(db)
+def update_changes(store: Store, text: str, base_iri: str) -> Changes:
+    """Run ``text`` on a scratch copy of ``store`` whose default graph is the union of
+    every graph, and return the difference it makes (see above)."""
+    before = {graph: set(store.triples([graph])) for graph in store.graphs()}
     union = set().union(*before.values())
     scratch = ox.Store()
     for graph in before:
         scratch.add_graph(graph)  # empty graphs too
-    scratch.extend(db)
+    scratch.extend(store)
     scratch.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in union)
     try:
         scratch.update(text, base_iri=base_iri, prefixes=PREFIXES)
