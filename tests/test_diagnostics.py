@@ -87,7 +87,7 @@ def test_unexpected_error_is_one_line_with_a_hint(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "build_knowledge_graph", broken)
+    monkeypatch.setattr(cli.shared, "build_knowledge_graph", broken)
     code, _out, err = run_main(monkeypatch, capsys, "gaps", "--data", str(EMPTY))
     assert code == 2
     assert "Traceback" not in err
