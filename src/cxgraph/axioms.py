@@ -23,20 +23,16 @@ not say: no rule is made from it and a :class:`Diagnostic` names it.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-
 import pyoxigraph as ox
 
 from cxgraph.backend import StoreBackend
 from cxgraph.diagnostics import Diagnostic
+from cxgraph.hierarchy import THING, Node, Restriction, close_classes, closure
 from cxgraph.namespaces import OWL, RDF, RDFS
 from cxgraph.rules import SAME_AS, TYPE, Atom, Rule
 
-Node = ox.NamedNode | ox.BlankNode
 X, Y, Z = ox.Variable("x"), ox.Variable("y"), ox.Variable("z")
 Y2 = ox.Variable("y2")
-THING = ox.NamedNode(OWL + "Thing")
 _FIRST, _REST, _NIL = (ox.NamedNode(RDF + n) for n in ("first", "rest", "nil"))
 
 _PAIRS = "SELECT ?a ?b ?axiom WHERE { ?a ?axiom ?b }"
@@ -133,7 +129,7 @@ class AxiomCompiler:
     # -- compiling ---------------------------------------------------------------------
 
     def compile(self) -> list[Rule]:
-        super_props = _closure(
+        super_props = closure(
             self._nodes(RDFS + "subPropertyOf"), self._nodes(OWL + "equivalentProperty")
         )
         self._supers = self._class_hierarchy(super_props)
@@ -153,51 +149,22 @@ class AxiomCompiler:
         return _read_memberships_only(rules)
 
     def _class_hierarchy(self, super_props: dict[Node, list[Node]]) -> dict[Node, list[Node]]:
-        """Every class node's superclasses, closed once: the asserted subclass and
-        equivalence axioms, an intersection below each member and a union above each
-        (scm-int, scm-uni), and the subsumptions between restrictions that OWL 2 RL's
-        schema rules give (scm-svf1/2, scm-avf1/2, scm-hv), to a fixpoint."""
+        """Every class node's superclasses, closed once (see ``hierarchy``)."""
         pairs = set(self._nodes(RDFS + "subClassOf"))
-        equivalents = self._nodes(OWL + "equivalentClass")
         for expr, head in self._nodes(OWL + "intersectionOf"):
-            pairs.update((expr, m) for m in self._list(head) or [])
+            pairs.update((expr, m) for m in self._list(head) or [])  # scm-int
         for expr, head in self._nodes(OWL + "unionOf"):
-            pairs.update((m, expr) for m in self._list(head) or [])
-        restrictions = self._restrictions()
-
-        def below(a: Node, b: Node, closed: dict[Node, list[Node]]) -> bool:
-            return a == b or b == THING or b in closed.get(a, ())
-
-        while True:
-            closed = _closure(pairs, equivalents)
-            found = set()
-            for r1, (kind1, p1, f1) in restrictions.items():
-                for r2, (kind2, p2, f2) in restrictions.items():
-                    if r1 == r2 or kind1 != kind2 or p1[1] != p2[1]:
-                        continue
-                    sub_prop = p1[0] == p2[0] or p2[0] in super_props.get(p1[0], ())
-                    if (
-                        kind1 == "svf"
-                        and (
-                            (p1 == p2 and below(f1, f2, closed))  # type: ignore[arg-type]
-                            or (f1 == f2 and sub_prop)
-                        )
-                    ) or (kind1 == "avf" and p1 == p2 and below(f1, f2, closed)):  # type: ignore[arg-type]
-                        found.add((r1, r2))
-                    elif kind1 == "avf" and f1 == f2 and sub_prop:
-                        found.add((r2, r1))
-                    elif kind1 == "hv" and f1 == f2 and sub_prop:
-                        found.add((r1, r2))
-            if found <= pairs:
-                return closed
-            pairs |= found
+            pairs.update((m, expr) for m in self._list(head) or [])  # scm-uni
+        return close_classes(
+            pairs, self._nodes(OWL + "equivalentClass"), self._restrictions(), super_props
+        )
 
     def _restrictions(
         self,
-    ) -> dict[Node, tuple[str, tuple[ox.NamedNode, bool], Node | ox.Literal]]:
+    ) -> dict[Node, Restriction]:
         """Restriction → (svf | avf | hv, property expression, filler or value)."""
         kinds = {"someValuesFrom": "svf", "allValuesFrom": "avf", "hasValue": "hv"}
-        found: dict[Node, tuple[str, tuple[ox.NamedNode, bool], Node | ox.Literal]] = {}
+        found: dict[Node, Restriction] = {}
         for r, prop_node in self._nodes(OWL + "onProperty"):
             prop = self._property(prop_node)
             if prop is None:
@@ -391,31 +358,6 @@ def _show(term: object) -> str:
     if isinstance(term, ox.BlankNode):
         return "_:" + term.value[:8]
     return str(term)
-
-
-def _closure(
-    subs: Iterable[tuple[Node, Node]], equivalents: Iterable[tuple[Node, Node]]
-) -> dict[Node, list[Node]]:
-    """Sub → all its supers (transitive, without itself), from sub/super pairs and
-    equivalences (both ways)."""
-    direct: dict[Node, set[Node]] = defaultdict(set)
-    for sub, sup in subs:
-        direct[sub].add(sup)
-    for a, b in equivalents:
-        direct[a].add(b)
-        direct[b].add(a)
-    closed: dict[Node, list[Node]] = {}
-    for start in list(direct):
-        seen: set[Node] = set()
-        stack = list(direct[start])
-        while stack:
-            node = stack.pop()
-            if node not in seen:
-                seen.add(node)
-                stack.extend(direct.get(node, ()))
-        seen.discard(start)
-        closed[start] = sorted(seen, key=str)
-    return closed
 
 
 def _class_rules(supers: dict[Node, list[Node]]) -> list[Rule]:
