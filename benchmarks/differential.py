@@ -11,7 +11,7 @@ Two parts, each optional:
   compares the instance closures and findings of both profiles on each; owlrl takes minutes
   from 100k on.
 
-    python benchmarks/differential.py --examples 10000
+    python benchmarks/differential.py --examples 10000 [--lean]
     python benchmarks/differential.py --examples 0 --models 10k,100k
 
 It prints what it ran and found, and exits 1 on any difference.
@@ -31,9 +31,10 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
 
-def search(examples: int, seed: int, save: Path) -> bool:
+def search(examples: int, seed: int, save: Path, lean: bool = False) -> bool:
     env = {
         **os.environ,
+        "CXGRAPH_DIFFERENTIAL_LEAN": "1" if lean else "0",
         "CXGRAPH_DIFFERENTIAL_PROFILE": "long",
         "CXGRAPH_DIFFERENTIAL_EXAMPLES": str(examples),
         "CXGRAPH_DIFFERENTIAL_SAVE": str(save),
@@ -53,7 +54,10 @@ def search(examples: int, seed: int, save: Path) -> bool:
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     lines = [line for line in done.stdout.splitlines() if "passing" in line or "failing" in line]
-    print(f"random models: {examples} examples asked, seed {seed}, {seconds:.0f} s")
+    print(
+        f"random models: {examples} examples asked, seed {seed}, "
+        f"{'ontology without annotations, ' if lean else ''}{seconds:.0f} s"
+    )
     for line in lines:
         print("  " + line.strip())
     if done.returncode != 0:
@@ -99,11 +103,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--models", default="", help="benchmark model sizes, e.g. 10k,100k")
     parser.add_argument("--save", type=Path, default=BENCH / "out" / "differential")
+    parser.add_argument(
+        "--lean",
+        action="store_true",
+        help="compare on the ontology without its annotations (labels, definitions, "
+        "alignments; no OWL 2 RL rule reads them): about 1.5x more examples per hour",
+    )
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     ok = True
     if args.examples:
-        ok = search(args.examples, seed, args.save) and ok
+        ok = search(args.examples, seed, args.save, args.lean) and ok
     if args.models:
         ok = compare_models([s for s in args.models.split(",") if s], 7) and ok
     sys.exit(0 if ok else 1)
