@@ -105,13 +105,13 @@ def read_chain(kg: KnowledgeGraph, findings: Sequence[Finding], focus: str | Non
     result = kg.query(saved_query(CHAIN_QUERY).text)
     assert isinstance(result, ox.QuerySolutions)
     for row in result:
-        source, target = _term(row["source"]), _term(row["target"])
-        source_kind, target_kind = _term(row["sourceKind"]), _term(row["targetKind"])
+        source, target = term_text(row["source"]), term_text(row["target"])
+        source_kind, target_kind = term_text(row["sourceKind"]), term_text(row["targetKind"])
         if source_kind not in _LAYER_INDEX or target_kind not in _LAYER_INDEX:
             continue
-        _add_node(nodes, source, _term(row["sourceLabel"]), source_kind)
-        _add_node(nodes, target, _term(row["targetLabel"]), target_kind)
-        edges.append(ChainEdge(source, target, _term(row["relation"])))
+        _add_node(nodes, source, term_text(row["sourceLabel"]), source_kind)
+        _add_node(nodes, target, term_text(row["targetLabel"]), target_kind)
+        edges.append(ChainEdge(source, target, term_text(row["relation"])))
     for finding in findings:
         if finding.focus in nodes:
             nodes[finding.focus].findings.append(finding)
@@ -127,7 +127,9 @@ def read_chain(kg: KnowledgeGraph, findings: Sequence[Finding], focus: str | Non
     return _neighbourhood(chain, focus)
 
 
-def _term(term: object) -> str:
+def term_text(term: object) -> str:
+    """A query result term as text: an IRI's or literal's value, ``_:`` + a blank node's
+    label, empty for an unbound variable."""
     if term is None:
         return ""
     if isinstance(term, ox.BlankNode):

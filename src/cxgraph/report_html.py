@@ -27,6 +27,7 @@ from cxgraph.diagram import (
     graphviz_available,
     read_chain,
     render_diagram,
+    term_text,
 )
 from cxgraph.gaps import Finding, Severity
 from cxgraph.pipeline import KnowledgeGraph
@@ -58,25 +59,17 @@ def read_heat_map(kg: KnowledgeGraph) -> HeatMap:
     result = kg.query(saved_query(HEAT_MAP_QUERY).text)
     assert isinstance(result, ox.QuerySolutions)
     for row in result:
-        persona, need, process = (_value(row[v]) for v in ("persona", "need", "process"))
+        persona, need, process = (term_text(row[v]) for v in ("persona", "need", "process"))
         if process:
-            heat.processes.setdefault(process, _value(row["processLabel"]) or process)
+            heat.processes.setdefault(process, term_text(row["processLabel"]) or process)
         if not persona:
             continue
-        heat.personas.setdefault(persona, _value(row["personaLabel"]) or persona)
+        heat.personas.setdefault(persona, term_text(row["personaLabel"]) or persona)
         if need:
-            heat.needs[persona].setdefault(need, _value(row["needLabel"]) or need)
+            heat.needs[persona].setdefault(need, term_text(row["needLabel"]) or need)
             if process:
                 heat.met[(persona, process)].add(need)
     return heat
-
-
-def _value(term: object) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    return str(getattr(term, "value", term))
 
 
 def write_report(
