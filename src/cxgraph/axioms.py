@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from cxgraph.backend import StoreBackend
 from cxgraph.diagnostics import Diagnostic
 from cxgraph.hierarchy import THING, Node, Restriction, close_classes, closure
 from cxgraph.namespaces import OWL, RDF, RDFS
 from cxgraph.rules import SAME_AS, TYPE, Atom, Rule
+from cxgraph.store.backend import StoreBackend
 
 X, Y, Z = ox.Variable("x"), ox.Variable("y"), ox.Variable("z")
 Y2 = ox.Variable("y2")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cxgraph.errors import InputError
 from cxgraph.reasoning import ReasoningProfile
-from cxgraph.remote import Credentials, RemoteLocation, is_store_url
+from cxgraph.store.remote import Credentials, RemoteLocation, is_store_url
 
 
 @dataclass(frozen=True)

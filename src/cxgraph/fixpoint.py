@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from cxgraph.backend import StoreBackend
 from cxgraph.namespaces import GRAPH_PREFIX, INFERRED_GRAPH
 from cxgraph.rules import (
     SAME_AS,
@@ -37,6 +36,7 @@ from cxgraph.rules import (
     render_construct,
     restore_blanks,
 )
+from cxgraph.store.backend import StoreBackend
 
 DELTA = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta")
 _NEXT = ox.NamedNode(GRAPH_PREFIX + "reasoning:delta-next")

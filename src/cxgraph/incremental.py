@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from cxgraph.backend import StoreBackend
 from cxgraph.fixpoint import DELTA, FixpointEngine, graph_keys
 from cxgraph.gaps import gap_rules, write_gaps
 from cxgraph.namespaces import (
@@ -46,6 +45,7 @@ from cxgraph.rules import (
     restore_blanks,
 )
 from cxgraph.store import Store
+from cxgraph.store.backend import StoreBackend
 
 _REMOVED = ox.NamedNode(GRAPH_PREFIX + "reasoning:removed")
 _OVERDELETED = ox.NamedNode(GRAPH_PREFIX + "reasoning:overdeleted")

@@ -22,9 +22,9 @@ from cxgraph.errors import InputError
 from cxgraph.namespaces import INFERRED_GRAPH, RDF_TYPE, STANDARD_PREFIXES
 from cxgraph.pipeline import KnowledgeGraph, open_store
 from cxgraph.reasoning import ReasoningProfile
-from cxgraph.remote import RemoteLocation
 from cxgraph.sheets import Layout, workbook_layout
 from cxgraph.sources import Source, SourceFormat
+from cxgraph.store.remote import RemoteLocation
 from cxgraph.table_export import model_sheets
 from cxgraph.table_import import ImportErrors, TableImporter
 from cxgraph.tables import read_csv_folder

@@ -22,9 +22,9 @@ from cxgraph.gaps import Finding, Severity, label_language, read_findings, write
 from cxgraph.incremental import ChangeReport, apply_change
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH
 from cxgraph.reasoning import InferenceReport, ReasoningProfile, infer
-from cxgraph.remote import RemoteLocation
 from cxgraph.sources import Source, SourceFormat
 from cxgraph.store import QueryResult, Store
+from cxgraph.store.remote import RemoteLocation
 from cxgraph.validation import ValidationReport, validate
 
 

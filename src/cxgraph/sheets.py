@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from cxgraph import resources
 from cxgraph.namespaces import CX, OWL, RDF, RDF_TYPE, RDFS, RDFS_LABEL, SKOS, XSD
+from cxgraph.store import StoreBackend, scratch_dataset
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 OTHER_SHEET = "Other statements"
@@ -147,13 +148,13 @@ def local_name(iri: str) -> str:
 
 def workbook_layout() -> Layout:
     """The layout of the bundled ontology."""
-    onto = ox.Store()
-    onto.load(path=str(resources.ontology_file()), format=ox.RdfFormat.TURTLE)
+    onto = scratch_dataset()
+    onto.load(resources.ontology_file().read_bytes(), ox.RdfFormat.TURTLE)
     return _Ontology(onto).layout()
 
 
 class _Ontology:
-    def __init__(self, store: ox.Store) -> None:
+    def __init__(self, store: StoreBackend) -> None:
         self.store = store
 
     def objects(self, subject: ox.NamedNode | ox.BlankNode, predicate: str) -> list[Term]:

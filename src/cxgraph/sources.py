@@ -18,12 +18,15 @@ from enum import Enum
 from itertools import accumulate, repeat
 from operator import sub
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from cxgraph.backend import StoreBackend
 from cxgraph.errors import InputError
 from cxgraph.namespaces import DATA_GRAPH_PREFIX, GRAPH_PREFIX
+
+if TYPE_CHECKING:
+    from cxgraph.store.backend import StoreBackend
 
 
 class SourceFormat(Enum):
@@ -184,7 +187,7 @@ class Source:
         return cls(str(path), content, fmt, path.resolve().as_uri())
 
 
-def parse_into(store: ox.Store, source: Source, graph: ox.NamedNode | None = None) -> None:
+def parse_into(store: StoreBackend, source: Source, graph: ox.NamedNode | None = None) -> None:
     """Parse ``source`` into ``store``: triples into ``graph`` (default: the source's data
     graph); a dataset's named graphs keep their names. Raises InputError with file, line
     and column on any syntax error, refused construct or reserved graph name."""
@@ -208,7 +211,9 @@ def _reserved(graph: ox.NamedNode) -> bool:
     return graph.value.startswith(GRAPH_PREFIX) and not graph.value.startswith(DATA_GRAPH_PREFIX)
 
 
-def _name_blank_graphs(store: ox.Store, graphs: list[ox.BlankNode], target: ox.NamedNode) -> None:
+def _name_blank_graphs(
+    store: StoreBackend, graphs: list[ox.BlankNode], target: ox.NamedNode
+) -> None:
     """Give graphs named by a blank node (TriG ``_:g { }``) an IRI under the source's data
     graph, ``<data graph>:blank-<n>``, so that they are reasoned over, queried and replaced
     on reload like every other graph. A blank node's label is local to its file, so the

@@ -21,7 +21,7 @@ from cxgraph.cli.shared import (
 from cxgraph.errors import CxGraphError, InputError
 from cxgraph.pipeline import build_knowledge_graph
 from cxgraph.reasoning import ReasoningProfile
-from cxgraph.remote import RemoteLocation
+from cxgraph.store.remote import RemoteLocation
 
 
 @app.command()

@@ -21,8 +21,8 @@ from cxgraph.errors import CxGraphError
 from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
 from cxgraph.prefixes import model_prefixes
 from cxgraph.reasoning import ReasoningProfile
-from cxgraph.remote import RemoteLocation
 from cxgraph.sources import parse_format_name
+from cxgraph.store.remote import RemoteLocation
 
 app = CxTyper(
     name="cxgraph",

@@ -1,7 +1,7 @@
 """A remote SPARQL 1.1 store over HTTP, in place of the embedded pyoxigraph store.
 
 :class:`RemoteStore` implements the store interface,
-:class:`cxgraph.backend.StoreBackend` (the part of ``pyoxigraph.Store``'s API the engine
+:class:`cxgraph.store.backend.StoreBackend` (the part of ``pyoxigraph.Store``'s API the engine
 uses: ``query``, ``update``, ``quads_for_pattern``, ``extend``, graph management, ``load``),
 so :class:`cxgraph.store.Store` can hold one instead of an embedded store: loading pushes
 the data in bulk (the Graph Store Protocol where the server has it, else batched
@@ -294,7 +294,7 @@ def with_values(text: str, substitutions: Mapping[ox.Variable, object]) -> str:
 
 
 class RemoteStore:
-    """A remote SPARQL 1.1 store implementing :class:`cxgraph.backend.StoreBackend`
+    """A remote SPARQL 1.1 store implementing :class:`cxgraph.store.backend.StoreBackend`
     (composition: every call is one or a few HTTP requests)."""
 
     def __init__(self, location: RemoteLocation) -> None:
@@ -564,8 +564,8 @@ class RemoteStore:
     def clear_graph(self, graph_name: ox.NamedNode) -> None:
         self.update(f"CLEAR SILENT GRAPH {_sparql(graph_name)}")
 
-    def remove_graph(self, graph_name: ox.NamedNode) -> None:
-        self.update(f"DROP SILENT GRAPH {_sparql(graph_name)}")
+    def remove_graph(self, graph_name: ox.NamedNode | ox.BlankNode) -> None:
+        self.update(f"DROP SILENT GRAPH <{_graph_iri(graph_name)}>")
 
     def flush(self) -> None:
         """Nothing to do: each update is committed by the server."""

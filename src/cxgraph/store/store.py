@@ -6,8 +6,8 @@ disk when given a directory, where it persists between runs. Loading is all-or-n
 pyoxigraph parses each source straight into the store in one transaction, and a batch that
 fails part-way drops every graph it created (see :meth:`Store.load_sources`).
 
-:class:`Store` holds a :class:`cxgraph.backend.StoreBackend` (the embedded pyoxigraph store
-or a :class:`cxgraph.remote.RemoteStore`) and is the only module that touches it; the rest of
+:class:`Store` holds a :class:`cxgraph.store.backend.StoreBackend` (the embedded pyoxigraph store
+or a :class:`cxgraph.store.remote.RemoteStore`) and is the only module that touches it; the rest of
 cxgraph reads and writes through its methods (``query``, ``quads``, ``update``, ``insert``,
 ``has_graph``...), and the reasoning engine gets the interface itself from
 :attr:`Store.backend`.
@@ -26,14 +26,14 @@ from typing import cast
 import pyoxigraph as oxi
 import rdflib
 
-from cxgraph.backend import Binding, GraphName, StoreBackend
 from cxgraph.errors import QueryError, StoreError
 from cxgraph.namespaces import (
     ONTOLOGY_GRAPH,
     is_data_graph,
 )
-from cxgraph.remote import RemoteLocation, RemoteStore
 from cxgraph.sources import Source, SourceFormat, graph_for_source, load_triples, parse_into
+from cxgraph.store.backend import Binding, GraphName, StoreBackend
+from cxgraph.store.remote import RemoteLocation, RemoteStore
 
 _SCRATCH_PREFIX = "urn:cxgraph:graph:reasoning:"
 _LOADING_PREFIX = _SCRATCH_PREFIX + "loading-"

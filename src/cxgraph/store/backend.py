@@ -1,7 +1,7 @@
 """The store interface: what cxgraph asks of the store that holds its named graphs.
 
 :class:`StoreBackend` is the part of ``pyoxigraph.Store``'s API the engine uses, as a
-``typing.Protocol``: the embedded ``pyoxigraph.Store`` and :class:`cxgraph.remote.RemoteStore`
+``typing.Protocol``: the embedded ``pyoxigraph.Store`` and :class:`cxgraph.store.remote.RemoteStore`
 (a SPARQL 1.1 store over HTTP) both satisfy it structurally. :class:`cxgraph.store.Store`
 holds one and is what the rest of cxgraph talks to; the reasoning engine
 (:mod:`cxgraph.fixpoint`, :mod:`cxgraph.axioms`, :mod:`cxgraph.incremental`) speaks this
@@ -71,7 +71,7 @@ class StoreBackend(Protocol):
 
     def clear_graph(self, graph_name: ox.NamedNode) -> None: ...
 
-    def remove_graph(self, graph_name: ox.NamedNode) -> None: ...
+    def remove_graph(self, graph_name: ox.NamedNode | ox.BlankNode) -> None: ...
 
     def load(
         self,
@@ -93,4 +93,10 @@ class StoreBackend(Protocol):
     def __contains__(self, quad: ox.Quad, /) -> bool: ...
 
 
-__all__ = ["Answer", "Binding", "GraphName", "StoreBackend"]
+__all__ = ["Answer", "Binding", "GraphName", "StoreBackend", "scratch_dataset"]
+
+
+def scratch_dataset() -> StoreBackend:
+    """An empty in-memory dataset (the embedded store, no named graphs of cxgraph's) to
+    parse into or evaluate on, e.g. an upload before it is checked."""
+    return ox.Store()
