@@ -32,9 +32,9 @@ from tests.remote_servers import VIRTUOSO, oxigraph_server, virtuoso_server
 from cxgraph.gaps import read_findings, write_gaps
 from cxgraph.pipeline import open_store
 from cxgraph.reasoning import ReasoningProfile, infer
-from cxgraph.remote import RemoteLocation
 from cxgraph.sources import Source
 from cxgraph.store import Store
+from cxgraph.store.remote import RemoteLocation
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cxgraph.errors import StoreError
-from cxgraph.remote import RemoteLocation, RemoteStore
+from cxgraph.store.remote import RemoteLocation, RemoteStore
 
 VIRTUOSO = shutil.which("virtuoso-t")
 ISQL = shutil.which("isql-vt")

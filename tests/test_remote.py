@@ -27,7 +27,8 @@ from cxgraph.cli import app, hoist_shared_options
 from cxgraph.config import store_location
 from cxgraph.errors import InputError, StoreError
 from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
-from cxgraph.remote import (
+from cxgraph.store import Store
+from cxgraph.store.remote import (
     SKOLEM_PREFIX,
     Credentials,
     Dialect,
@@ -36,7 +37,6 @@ from cxgraph.remote import (
     query_form,
     with_values,
 )
-from cxgraph.store import Store
 from tests.remote_servers import empty, free_port, oxigraph_server, virtuoso_server
 
 ROOT = Path(__file__).resolve().parents[1]

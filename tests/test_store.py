@@ -9,9 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from cxgraph.backend import StoreBackend
 from cxgraph.errors import QueryError
 from cxgraph.store import Store
+from cxgraph.store.backend import StoreBackend
 
 EX = "https://example.org/"
 G1 = ox.NamedNode("urn:cxgraph:graph:data:one")
@@ -31,7 +31,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 def test_embedded_and_remote_stores_have_every_method_of_the_interface() -> None:
     """mypy checks the signatures (``Store`` holds either as a ``StoreBackend``); this
     checks that the interface is not empty and both classes have all of it."""
-    from cxgraph.remote import RemoteStore
+    from cxgraph.store.remote import RemoteStore
 
     wanted = {n for n, v in vars(StoreBackend).items() if callable(v) and n not in _PLUMBING}
     assert {"query", "update", "quads_for_pattern", "extend", "__contains__"} <= wanted
