@@ -1,7 +1,10 @@
 """Settings of the server and the CLI, read from arguments and ``CXGRAPH_*`` variables.
 
-This is the only module that reads the environment. ``Settings`` is a frozen value passed
-to ``create_app``; nothing is read at import time.
+This is the only module that reads the environment. ``Settings`` is a frozen, typed value
+built once and passed to ``create_app``; routes get it as a dependency
+(:data:`cxgraph.api.state.SettingsDep`). Nothing is read at import time. Modes are the
+core's enums (:mod:`cxgraph.profiles`); a string given for one is converted, or refused
+with an InputError naming the setting.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from cxgraph.errors import InputError
-from cxgraph.reasoning import ReasoningProfile
-from cxgraph.store.remote import Credentials, RemoteLocation, is_store_url
+from cxgraph.profiles import ReasoningProfile, WriteValidation
+from cxgraph.store import Credentials, RemoteLocation, is_store_url
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,9 @@ class Settings:
     """Everything a cxgraph server needs to know; defaults are safe for loopback use."""
 
     data: tuple[Path, ...] = ()
-    store_path: Path | None = None
+    store_path: Path | RemoteLocation | None = None
+    """The store: a directory (persistent embedded store), a remote SPARQL 1.1 store, or
+    None (in memory)."""
     profile: ReasoningProfile = ReasoningProfile.RULES
     host: str = "127.0.0.1"
     port: int = 8000
@@ -34,7 +39,7 @@ class Settings:
     worker_memory_limit: int = 2 * 1024**3
     """Address space a query worker may add to what it had when forked, in bytes
     (0: no cap); a query needing more gets 503 resource_limit."""
-    write_validation: str = "off"
+    write_validation: WriteValidation = WriteValidation.OFF
     """What a write that breaks the SHACL shapes gets: "refuse" (409, store unchanged),
     "report" (accepted, the report in the response) or "off"."""
     max_query_bytes: int = 64 * 1024
@@ -47,6 +52,16 @@ class Settings:
     graphiql: bool = True
     introspection: bool = True
     base_url: str | None = None
+
+    def __post_init__(self) -> None:
+        """Modes given as their names become the core's enums (InputError otherwise)."""
+        try:
+            profile = ReasoningProfile(self.profile)
+        except ValueError:
+            names = ", ".join(p.value for p in ReasoningProfile)
+            raise InputError(f"profile={self.profile!r} is not one of {names}") from None
+        object.__setattr__(self, "profile", profile)
+        object.__setattr__(self, "write_validation", WriteValidation.parse(self.write_validation))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -67,9 +82,9 @@ def _convert(name: str, raw: str) -> object:
         if name == "data":
             return tuple(Path(p) for p in raw.split(os.pathsep) if p)
         if name == "store_path":
-            return Path(raw)
-        if name == "profile":
-            return ReasoningProfile(raw)
+            return store_location(raw)
+        if name in ("profile", "write_validation"):
+            return raw
         if name in ("write_token", "base_url"):
             return raw or None
         if kind is bool:

@@ -36,3 +36,26 @@ class QueryError(CxGraphError):
 
 class StoreError(CxGraphError):
     """The store cannot be opened or written."""
+
+
+class WriteRefused(CxGraphError):
+    """A write cxgraph refuses as a whole; nothing was changed. ``code`` says why, in a
+    word clients can test (``read_only_graph``, ``not_found``, ``syntax_error``,
+    ``update_failed``, ``bad_graph``, ``shapes_violated``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class ShapesViolated(WriteRefused):
+    """A write refused because its result breaks SHACL shapes the store satisfied;
+    ``report`` holds the violations it would introduce (as JSON objects)."""
+
+    def __init__(self, count: int, report: list[dict[str, object]]) -> None:
+        super().__init__(
+            "shapes_violated",
+            f"the write was refused: it would add {count} SHACL violation(s); nothing was changed",
+        )
+        self.report = report

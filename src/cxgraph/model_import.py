@@ -21,7 +21,7 @@ from cxgraph.archimate import read_archimate
 from cxgraph.errors import InputError
 from cxgraph.namespaces import INFERRED_GRAPH, RDF_TYPE, STANDARD_PREFIXES
 from cxgraph.pipeline import KnowledgeGraph, open_store
-from cxgraph.reasoning import ReasoningProfile
+from cxgraph.profiles import ReasoningProfile
 from cxgraph.sheets import Layout, workbook_layout
 from cxgraph.sources import Source, SourceFormat
 from cxgraph.store.remote import RemoteLocation

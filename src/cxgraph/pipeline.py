@@ -1,30 +1,37 @@
 """The data flow in one place: load → infer → validate (on demand) → detect gaps.
 
 :func:`build_knowledge_graph` turns model files into a :class:`KnowledgeGraph`, the one
-value the CLI, the SPARQL endpoint and GraphQL read. Writes go through
-:meth:`KnowledgeGraph.apply_sources` and :meth:`KnowledgeGraph.refresh`, which bring the
-inferred graph and the gaps up to date before returning.
+value the CLI, the SPARQL endpoint and GraphQL read. The knowledge graph owns its writes:
+:meth:`~KnowledgeGraph.update` (SPARQL 1.1 Update), :meth:`~KnowledgeGraph.put_graph`,
+:meth:`~KnowledgeGraph.post_graph`, :meth:`~KnowledgeGraph.drop_graph` (the Graph Store
+Protocol's operations) and
+:meth:`~KnowledgeGraph.load` (model files). Each is all-or-nothing, checked against the
+shapes as :attr:`KnowledgeGraph.write_validation` says, and brings the inferred graph and
+the findings up to date before returning; failures are library exceptions
+(:class:`cxgraph.errors.WriteRefused`, :class:`cxgraph.errors.ShapesViolated`,
+:class:`cxgraph.errors.InputError`), the store unchanged. HTTP and the CLI both call these.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
 
-from cxgraph import resources
+from cxgraph import changes, resources, writes
+from cxgraph.changes import Changes
 from cxgraph.diagnostics import Diagnostic, diagnose_load
 from cxgraph.errors import InputError
 from cxgraph.gaps import Finding, Severity, label_language, read_findings, write_gaps
 from cxgraph.incremental import ChangeReport, apply_change
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH
-from cxgraph.reasoning import InferenceReport, ReasoningProfile, infer
+from cxgraph.profiles import ReasoningProfile, WriteValidation
+from cxgraph.reasoning import InferenceReport, infer
 from cxgraph.sources import Source, SourceFormat
-from cxgraph.store import QueryResult, Store
-from cxgraph.store.remote import RemoteLocation
+from cxgraph.store import QueryResult, RemoteLocation, Store
 from cxgraph.validation import ValidationReport, validate
 
 
@@ -42,6 +49,8 @@ class KnowledgeGraph:
     """The language messages name entities in (their label in it, else untagged, else any)."""
     load_diagnostics: list[Diagnostic] = field(default_factory=list)
     """What the last load read but cannot use (see ``diagnostics``)."""
+    write_validation: WriteValidation = WriteValidation.OFF
+    """What a write that breaks the SHACL shapes gets (see :mod:`cxgraph.writes`)."""
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -91,6 +100,58 @@ class KnowledgeGraph:
             self.load_diagnostics = diagnose_load(self.store, sources, counts)
             self.refresh()
         return counts
+
+    # -- the write API -------------------------------------------------------------------
+
+    def update(self, text: str, *, base_iri: str | None = None) -> dict[str, object]:
+        """Run one SPARQL 1.1 update (see :mod:`cxgraph.changes` for what it may change);
+        returns the write's summary (see :func:`cxgraph.writes.commit`)."""
+        with self.store.lock:
+            return self.commit(changes.updating(self.store, text, base_iri))
+
+    def put_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> dict[str, object]:
+        """Make the data graph ``graph`` hold exactly ``triples`` (created if absent)."""
+        with self.store.lock:
+            return self.commit(changes.replacing(self.store, graph, triples))
+
+    def post_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> dict[str, object]:
+        """Add ``triples`` to the data graph ``graph`` (created if absent)."""
+        with self.store.lock:
+            return self.commit(changes.adding(self.store, graph, triples))
+
+    def drop_graph(self, graph: ox.NamedNode) -> dict[str, object]:
+        """Drop the data graph ``graph`` (WriteRefused ``not_found`` when absent)."""
+        with self.store.lock:
+            return self.commit(changes.dropping(self.store, graph))
+
+    def load(self, sources: Sequence[Source]) -> dict[str, object]:
+        """Load model files, each replacing its data graph; returns the quads read per
+        source (``sources``), the findings and the validation report (unless off)."""
+        counts, validation = writes.validated(self, lambda kg: kg.apply_sources(sources))
+        return {"sources": counts, "findings": len(self.findings), **validation}
+
+    def commit(self, planned: Changes) -> dict[str, object]:
+        """Apply changes worked out beforehand (e.g. in a sandbox worker, under a
+        deadline, with :func:`cxgraph.changes.updating`); see :func:`cxgraph.writes.commit`."""
+        with self.store.lock:
+            return writes.commit(self, planned)
+
+    def copy(self) -> KnowledgeGraph:
+        """An in-memory copy (every graph, empty ones too, and the findings)."""
+        store = Store()
+        self.store.copy_into(store)
+        return KnowledgeGraph(
+            store,
+            self.profile,
+            self.inference,
+            list(self.findings),
+            self.version,
+            self.language,
+            list(self.load_diagnostics),
+            self.write_validation,
+        )
+
+    # -- the steps writes are made of ------------------------------------------------------
 
     def change(
         self, additions: Sequence[ox.Quad] = (), removals: Sequence[ox.Quad] = ()
@@ -145,6 +206,7 @@ def build_knowledge_graph(
     source_format: SourceFormat | None = None,
     strict: bool = False,
     language: str = "en",
+    write_validation: WriteValidation = WriteValidation.OFF,
 ) -> KnowledgeGraph:
     """Load ``data`` (default: the bundled samples, unless a persistent store already holds
     data), reason and detect gaps. Raises InputError, store unchanged, on bad input, and
@@ -157,7 +219,9 @@ def build_knowledge_graph(
     store = open_store(store_path)
     if not sources and not store.data_graphs():
         sources = [Source.from_path(p) for p in resources.sample_files()]
-    kg = KnowledgeGraph(store, profile, language=label_language(language))
+    kg = KnowledgeGraph(
+        store, profile, language=label_language(language), write_validation=write_validation
+    )
     if sources:
         kg.apply_sources(sources)
     else:

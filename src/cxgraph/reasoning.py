@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 import pyoxigraph as ox
@@ -22,18 +21,11 @@ from cxgraph.axioms import AxiomCompiler
 from cxgraph.diagnostics import Diagnostic
 from cxgraph.fixpoint import FixpointEngine
 from cxgraph.namespaces import INFERRED_GRAPH
+from cxgraph.profiles import ReasoningProfile as ReasoningProfile  # re-exported
 from cxgraph.rules import Rule
 from cxgraph.store import Store, quiet_rdflib_literals
 
 _OWLRL_ERRORS = "http://www.daml.org/2002/03/agents/agent-ont#"
-
-
-class ReasoningProfile(Enum):
-    """Which reasoner completes the graph."""
-
-    RULES = "rules"
-    OWLRL = "owlrl"
-    NONE = "none"
 
 
 @dataclass

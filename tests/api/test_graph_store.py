@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cxgraph.api import create_app
+from cxgraph.api.state import service_of
 from cxgraph.config import Settings
 
 from .conftest import SAMPLES
@@ -29,7 +30,7 @@ def writer() -> Iterator[TestClient]:
 
 
 def graph_quads(client: TestClient, graph: str) -> set[ox.Triple]:
-    store = client.app.state.kg.store  # type: ignore[attr-defined]
+    store = service_of(client.app).kg.store  # type: ignore[attr-defined]
     return {q.triple for q in store.quads(None, None, None, ox.NamedNode(graph))}
 
 
@@ -38,7 +39,7 @@ def triples_of(content: bytes, fmt: ox.RdfFormat) -> set[ox.Triple]:
 
 
 def all_quads(client: TestClient) -> set[ox.Quad]:
-    return set(client.app.state.kg.store)  # type: ignore[attr-defined]
+    return set(service_of(client.app).kg.store)  # type: ignore[attr-defined]
 
 
 # -- reads -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from cxgraph.api import create_app, static
 from cxgraph.api.protocol import JSON, TURTLE, XML, negotiate, parse_accept
+from cxgraph.api.state import service_of
 from cxgraph.config import Settings
 from cxgraph.namespaces import PREFIXES
 
@@ -75,7 +76,7 @@ def test_head_answers_headers_only(client: TestClient) -> None:
 
 def expected_solutions(client: TestClient, query: str) -> list[dict[str, str]]:
     """What pyoxigraph itself answers over the served store, as {var: N-Triples term}."""
-    store = client.app.state.kg.store  # type: ignore[attr-defined]
+    store = service_of(client.app).kg.store  # type: ignore[attr-defined]
     result = store.query(query, prefixes=PREFIXES)
     assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cxgraph.api import create_app
+from cxgraph.api.state import service_of
 from cxgraph.config import Settings
 from cxgraph.errors import InputError
 from cxgraph.pipeline import KnowledgeGraph
@@ -41,7 +42,7 @@ def served(mode: str, data: tuple[Path, ...] = SAMPLES) -> Iterator[TestClient]:
 
 
 def kg_of(client: TestClient) -> KnowledgeGraph:
-    kg: KnowledgeGraph = client.app.state.kg  # type: ignore[attr-defined]
+    kg: KnowledgeGraph = service_of(client.app).kg  # type: ignore[attr-defined]
     return kg
 
 

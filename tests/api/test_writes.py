@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cxgraph.api import create_app
+from cxgraph.api.state import service_of
 from cxgraph.config import Settings
 from cxgraph.pipeline import KnowledgeGraph
 
@@ -38,7 +39,7 @@ def writer() -> Iterator[TestClient]:
 
 
 def kg_of(client: TestClient) -> KnowledgeGraph:
-    kg: KnowledgeGraph = client.app.state.kg  # type: ignore[attr-defined]
+    kg: KnowledgeGraph = service_of(client.app).kg  # type: ignore[attr-defined]
     return kg
 
 

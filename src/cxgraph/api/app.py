@@ -1,8 +1,11 @@
 """``create_app(settings)``: the one FastAPI app behind ``cxgraph serve``.
 
 The knowledge graph is built in the lifespan (load → infer → detect gaps), never at
-import. Routers: SPARQL at ``/sparql``, GraphQL at ``/graphql``, health, the dashboard at
-``/`` with its locally served assets, and entity pages for the served IRIs.
+import. What the app holds is one typed :class:`cxgraph.api.state.Service`. Its routes are
+the module-level routers of ``ROUTERS`` (SPARQL at ``/sparql``, the VoID and saved
+queries, uploads, the Graph Store Protocol, the dashboard), GraphQL at ``/graphql`` (its
+schema follows the settings), health, the locally served assets, and last the entity pages
+(a catch-all). Every error is answered by the handlers of :mod:`cxgraph.api.errors`.
 """
 
 from __future__ import annotations
@@ -16,21 +19,65 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from cxgraph import __version__
-from cxgraph.api import graph_store, graphql, linked_data, sparql, web
-from cxgraph.api.state import committed, publish
+from cxgraph.api import (
+    errors,
+    graph_store,
+    graphql,
+    linked_data,
+    service_description,
+    sparql,
+    static,
+    web,
+    writes,
+)
+from cxgraph.api.state import Service, committed, publish, service_of
 from cxgraph.config import Settings
-from cxgraph.errors import CxGraphError, StoreError
+from cxgraph.errors import StoreError
 from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
-from cxgraph.sandbox import EvaluationTimeout, Overloaded, ResourceLimit, Sandbox
+from cxgraph.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 STORE_OPEN_WAIT = 15.0
 """How long a start waits for a store directory still locked by a process that is
 exiting (a restart right after a stop), retrying every 0.25 s."""
+
+health = APIRouter(tags=["health"])
+
+
+@health.api_route("/health", methods=["GET", "HEAD"])
+def health_check(request: Request) -> JSONResponse:
+    """Whether the knowledge graph is served, and its size, findings and warnings."""
+    if service_of(request.app).kg is None:
+        return JSONResponse({"status": "loading"}, status_code=503)
+    state = committed(request.app)
+    return JSONResponse(
+        {
+            "status": "ok",
+            "version": __version__,
+            "triples": state.triples,
+            "findings": state.findings,
+            "warnings": list(state.warnings),
+        }
+    )
+
+
+ROUTERS = (
+    health,
+    sparql.router,
+    service_description.router,
+    writes.router,
+    graph_store.router,
+    web.router,
+)
+"""Every module-level router, in the order they match; the entity pages
+(``linked_data.router``) come after GraphQL, last, as they match any path."""
+EVALUATIONS = (sparql, graphql, graph_store, linked_data)
+"""The surfaces whose evaluations run in the sandbox's workers (each has ``register``)."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = service_of(app)
         # a thread for every evaluation that may run or wait, so that the sandbox's queue
         # (not the executor's) decides who waits, and with a deadline
         threads = settings.max_workers + settings.queue_size + 8
@@ -56,10 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             fork_lock=kg.store.lock if kg.store.path is None else None,
             version=lambda: kg.version,
         )
-        for surface in (sparql, graphql, graph_store, linked_data):
+        for surface in EVALUATIONS:
             surface.register(app, sandbox)
-        app.state.sandbox = sandbox
-        app.state.kg = kg
+        service.sandbox = sandbox
+        service.kg = kg
         with kg.store.lock:
             publish(app)
         try:
@@ -67,7 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             sandbox.close()
             _close(kg, settings.shutdown_grace)
-            app.state.kg = None
+            service.kg = None
 
     app = FastAPI(
         title="cxgraph",
@@ -78,52 +126,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    app.state.settings = settings
-    app.state.kg = None
-
-    @app.api_route("/health", methods=["GET", "HEAD"], tags=["health"])
-    def health(request: Request) -> JSONResponse:
-        if request.app.state.kg is None:
-            return JSONResponse({"status": "loading"}, status_code=503)
-        state = committed(request.app)
-        return JSONResponse(
-            {
-                "status": "ok",
-                "version": __version__,
-                "triples": state.triples,
-                "findings": state.findings,
-                "warnings": list(state.warnings),
-            }
-        )
-
-    @app.exception_handler(EvaluationTimeout)
-    async def timeout(_request: Request, exc: EvaluationTimeout) -> JSONResponse:
-        return JSONResponse({"error": "query_timeout", "message": str(exc)}, status_code=503)
-
-    @app.exception_handler(Overloaded)
-    async def overloaded(_request: Request, exc: Overloaded) -> JSONResponse:
-        return JSONResponse(
-            {"error": "overloaded", "message": str(exc)},
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
-
-    @app.exception_handler(ResourceLimit)
-    async def resource_limit(_request: Request, exc: ResourceLimit) -> JSONResponse:
-        return JSONResponse({"error": "resource_limit", "message": str(exc)}, status_code=503)
-
-    @app.exception_handler(CxGraphError)
-    async def cxgraph_error(_request: Request, exc: CxGraphError) -> JSONResponse:
-        return JSONResponse({"error": "bad_request", "message": str(exc)}, status_code=400)
-
-    _include_routers(app, settings)
+    app.state.service = Service(settings)
+    for router in ROUTERS:
+        app.include_router(router)
+    static.mount(app)
+    app.mount("/assets", StaticFiles(directory=web.STATIC_DIR), name="assets")
+    graphql.mount(app, settings)
+    app.include_router(linked_data.router)
+    errors.install(app)
     return app
-
-
-def _include_routers(app: FastAPI, settings: Settings) -> None:
-    """Mount each surface; linked data last, as its entity route matches any path."""
-    for surface in (sparql, graph_store, graphql, web, linked_data):
-        surface.mount(app, settings)
 
 
 def _build(settings: Settings) -> KnowledgeGraph:
@@ -136,6 +147,7 @@ def _build(settings: Settings) -> KnowledgeGraph:
                 list(settings.data) or None,
                 store_path=settings.store_path,
                 profile=settings.profile,
+                write_validation=settings.write_validation,
             )
         except StoreError as err:
             if "lock" not in str(err).lower() or time.monotonic() > give_up:
@@ -168,7 +180,7 @@ def serve(settings: Settings) -> None:
     app = create_app(settings)
 
     def stop_evaluations() -> None:
-        sandbox: Sandbox | None = getattr(app.state, "sandbox", None)
+        sandbox = service_of(app).sandbox
         if sandbox is not None:
             sandbox.close()
 

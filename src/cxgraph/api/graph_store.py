@@ -24,7 +24,7 @@ from itertools import islice
 from typing import IO, cast
 
 import pyoxigraph as ox
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from cxgraph.api.protocol import (
@@ -40,15 +40,8 @@ from cxgraph.api.protocol import (
     render_rdf,
 )
 from cxgraph.api.state import get_kg, get_sandbox, get_settings, writing
-from cxgraph.api.writes import (
-    UPDATES_GRAPH,
-    Changes,
-    authorize,
-    commit,
-    parse_in_worker,
-    require_data_graph,
-)
-from cxgraph.config import Settings
+from cxgraph.api.writes import authorize, parse_in_worker
+from cxgraph.changes import UPDATES_GRAPH, require_data_graph
 from cxgraph.errors import InputError, QueryError
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.sandbox import Sandbox
@@ -81,91 +74,95 @@ def target_of(request: Request) -> Target:
     return Target(default="default" in params)
 
 
-def mount(app: FastAPI, settings: Settings) -> None:
-    """Register the Graph Store Protocol routes."""
-    del settings
+router = APIRouter()
+"""Register the Graph Store Protocol routes."""
 
-    @app.api_route(PATH, methods=["GET", "HEAD"], tags=["graph store"])
-    async def read_graph(request: Request) -> Response:
-        """A graph (``?graph=``), the union (``?default``) or the dataset (neither)."""
-        get_kg(request)
-        settings = get_settings(request)
-        target = target_of(request)
-        if target.graph is not None:
-            fmt = choose_format(request, (*GRAPH_FORMATS, *DATASET_FORMATS), "a graph")
-        elif target.default:
-            fmt = choose_format(request, GRAPH_FORMATS, "the default graph")
-        else:
-            fmt = choose_format(request, DATASET_FORMATS, "the dataset")
-        sandbox = get_sandbox(request.app)
-        chunks = sandbox.stream(
-            EXPORT,
-            target.graph.value if target.graph is not None else None,
-            target.default,
-            fmt.name,
-            settings.max_export_quads,
-            settings.max_response_bytes,
-        )
-        # the deadline covers the whole stream, a client that stops reading included
-        watchdog = asyncio.get_running_loop().call_later(sandbox.deadline, _stop, chunks)
+
+@router.api_route(PATH, methods=["GET", "HEAD"], tags=["graph store"])
+async def read_graph(request: Request) -> Response:
+    """A graph (``?graph=``), the union (``?default``) or the dataset (neither)."""
+    get_kg(request)
+    settings = get_settings(request)
+    target = target_of(request)
+    if target.graph is not None:
+        fmt = choose_format(request, (*GRAPH_FORMATS, *DATASET_FORMATS), "a graph")
+    elif target.default:
+        fmt = choose_format(request, GRAPH_FORMATS, "the default graph")
+    else:
+        fmt = choose_format(request, DATASET_FORMATS, "the dataset")
+    sandbox = get_sandbox(request.app)
+    chunks = sandbox.stream(
+        EXPORT,
+        target.graph.value if target.graph is not None else None,
+        target.default,
+        fmt.name,
+        settings.max_export_quads,
+        settings.max_response_bytes,
+    )
+    # the deadline covers the whole stream, a client that stops reading included
+    watchdog = asyncio.get_running_loop().call_later(sandbox.deadline, _stop, chunks)
+    try:
+        first = await asyncio.to_thread(next, chunks)
+    except BaseException:
+        watchdog.cancel()
+        raise
+    head, _, start = first.partition(b"\n")
+    meta = json.loads(head)
+    if meta["status"] != 200:
+        watchdog.cancel()
+        chunks.close()
+        raise ProtocolError(meta["status"], meta["error"], meta["message"], READ_CORS)
+
+    headers = {**READ_CORS, "Vary": "Accept", "X-Cxgraph-Quads": str(meta["quads"])}
+    try:
+        second = await asyncio.to_thread(next, chunks, None)
+    except QueryError as err:  # past the byte cap before anything was sent
+        watchdog.cancel()
+        raise ProtocolError(413, "too_large", str(err), READ_CORS) from None
+    except BaseException:
+        watchdog.cancel()
+        raise
+    if second is None:  # all of it came in the first chunk (256 KiB): with its length
+        watchdog.cancel()
+        return Response(start, media_type=fmt.content_type, headers=headers)
+
+    async def body() -> AsyncIterator[bytes]:
         try:
-            first = await asyncio.to_thread(next, chunks)
-        except BaseException:
+            yield start
+            yield second
+            while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+                yield chunk
+        finally:
             watchdog.cancel()
-            raise
-        head, _, start = first.partition(b"\n")
-        meta = json.loads(head)
-        if meta["status"] != 200:
-            watchdog.cancel()
-            chunks.close()
-            raise ProtocolError(meta["status"], meta["error"], meta["message"], READ_CORS)
+            _stop(chunks)
 
-        headers = {**READ_CORS, "Vary": "Accept", "X-Cxgraph-Quads": str(meta["quads"])}
-        try:
-            second = await asyncio.to_thread(next, chunks, None)
-        except QueryError as err:  # past the byte cap before anything was sent
-            watchdog.cancel()
-            raise ProtocolError(413, "too_large", str(err), READ_CORS) from None
-        except BaseException:
-            watchdog.cancel()
-            raise
-        if second is None:  # all of it came in the first chunk (256 KiB): with its length
-            watchdog.cancel()
-            return Response(start, media_type=fmt.content_type, headers=headers)
+    return StreamingResponse(body(), media_type=fmt.content_type, headers=headers)
 
-        async def body() -> AsyncIterator[bytes]:
-            try:
-                yield start
-                yield second
-                while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
-                    yield chunk
-            finally:
-                watchdog.cancel()
-                _stop(chunks)
 
-        return StreamingResponse(body(), media_type=fmt.content_type, headers=headers)
+@router.put(PATH, tags=["graph store"])
+async def put_graph(request: Request) -> JSONResponse:
+    """Replace a data graph with the body (creating it if needed)."""
+    target, triples = await _write_request(request, allow_default=False)
+    graph = target.graph
+    assert graph is not None
+    return await _commit(request, lambda kg: kg.put_graph(graph, triples), graph)
 
-    @app.put(PATH, tags=["graph store"])
-    async def put_graph(request: Request) -> JSONResponse:
-        """Replace a data graph with the body (creating it if needed)."""
-        target, triples = await _write_request(request, allow_default=False)
-        assert target.graph is not None
-        return await _commit(request, _replacement, target.graph, triples)
 
-    @app.post(PATH, tags=["graph store"])
-    async def post_graph(request: Request) -> JSONResponse:
-        """Add the body's triples to a data graph (``?default``: the updates graph)."""
-        target, triples = await _write_request(request, allow_default=True)
-        graph = target.graph if target.graph is not None else UPDATES_GRAPH
-        return await _commit(request, _addition, graph, triples)
+@router.post(PATH, tags=["graph store"])
+async def post_graph(request: Request) -> JSONResponse:
+    """Add the body's triples to a data graph (``?default``: the updates graph)."""
+    target, triples = await _write_request(request, allow_default=True)
+    graph = target.graph if target.graph is not None else UPDATES_GRAPH
+    return await _commit(request, lambda kg: kg.post_graph(graph, triples), graph)
 
-    @app.delete(PATH, tags=["graph store"])
-    async def delete_graph(request: Request) -> JSONResponse:
-        """Drop a data graph."""
-        authorize(request, get_settings(request))
-        target = _named_target(request, allow_default=False)
-        assert target.graph is not None
-        return await _commit(request, _deletion, target.graph, [])
+
+@router.delete(PATH, tags=["graph store"])
+async def delete_graph(request: Request) -> JSONResponse:
+    """Drop a data graph."""
+    authorize(request, get_settings(request))
+    graph = _named_target(request, allow_default=False).graph
+    assert graph is not None
+    return await _commit(request, lambda kg: kg.drop_graph(graph), graph)
 
 
 EXPORT = "graph_store_export"
@@ -336,45 +333,15 @@ async def _write_request(
     return target, await asyncio.to_thread(triples)
 
 
-Plan = Callable[[KnowledgeGraph, ox.NamedNode, list[ox.Triple]], Changes]
-
-
-def _replacement(kg: KnowledgeGraph, graph: ox.NamedNode, triples: list[ox.Triple]) -> Changes:
-    changes = Changes()
-    old = {q.triple for q in kg.store.quads(None, None, None, graph)}
-    if not kg.store.has_graph(graph):
-        changes.created.add(graph)
-    changes.add(graph, set(triples) - old)
-    changes.remove(graph, old - set(triples))
-    return changes
-
-
-def _addition(kg: KnowledgeGraph, graph: ox.NamedNode, triples: list[ox.Triple]) -> Changes:
-    changes = Changes()
-    if not kg.store.has_graph(graph):
-        changes.created.add(graph)
-    changes.add(graph, triples)
-    return changes
-
-
-def _deletion(kg: KnowledgeGraph, graph: ox.NamedNode, _triples: list[ox.Triple]) -> Changes:
-    if not kg.store.has_graph(graph):
-        raise ProtocolError(404, "not_found", f"the store holds no graph <{graph.value}>")
-    changes = Changes()
-    changes.dropped.add(graph)
-    changes.remove(graph, {q.triple for q in kg.store.quads(None, None, None, graph)})
-    return changes
-
-
 async def _commit(
-    request: Request, plan: Plan, graph: ox.NamedNode, triples: list[ox.Triple]
+    request: Request, write: Callable[[KnowledgeGraph], dict[str, object]], graph: ox.NamedNode
 ) -> JSONResponse:
-    kg = get_kg(request)
+    """Run ``write`` under the write lock; 201 when it created ``graph``."""
 
-    def run() -> tuple[bool, dict[str, object]]:
-        with writing(request.app):
-            changes = plan(kg, graph, triples)
-            return graph in changes.created, commit(kg, changes, get_settings(request))
+    def run() -> dict[str, object]:
+        with writing(request.app) as kg:
+            return write(kg)
 
-    created, summary = await asyncio.to_thread(run)
+    summary = await asyncio.to_thread(run)
+    created = graph.value in cast(list[str], summary.get("created", []))
     return JSONResponse(summary, status_code=201 if created else 200)

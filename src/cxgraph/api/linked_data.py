@@ -16,13 +16,12 @@ import json
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 
 from cxgraph.api import entity_page
 from cxgraph.api.protocol import GRAPH_FORMATS, HTML, READ_CORS, negotiate
-from cxgraph.api.state import capped, get_kg, in_worker
-from cxgraph.config import Settings
+from cxgraph.api.state import capped, get_kg, get_settings, in_worker
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.queries import saved_query
 from cxgraph.sandbox import Sandbox
@@ -65,32 +64,33 @@ def register(app: FastAPI, sandbox: Sandbox) -> None:
     sandbox.register(EVALUATION, _page_in_worker, contextual=True)
 
 
-def mount(app: FastAPI, settings: Settings) -> None:
-    """Register the catch-all entity route (must be mounted after every other route)."""
+router = APIRouter()
+"""Register the catch-all entity route (must be mounted after every other route)."""
 
-    @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-    async def entity(path: str, request: Request) -> Response:
-        get_kg(request)
-        key = "/" + path + (f"?{request.url.query}" if request.url.query else "")
-        packed = await in_worker(
-            request,
-            EVALUATION,
-            path,
-            key,
-            request.query_params.get("iri"),
-            request.headers.get("accept"),
-            settings.base_url,
-        )
-        head, _, body = packed.partition(b"\n")
-        meta = json.loads(head)
-        if meta["status"] == 404:
-            raise HTTPException(status_code=404, detail=f"nothing is served at /{path}")
-        return Response(
-            capped(request, body, f"the page of /{path}"),
-            status_code=meta["status"],
-            media_type=meta["media_type"],
-            headers=meta["headers"],
-        )
+
+@router.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+async def entity(path: str, request: Request) -> Response:
+    get_kg(request)
+    key = "/" + path + (f"?{request.url.query}" if request.url.query else "")
+    packed = await in_worker(
+        request,
+        EVALUATION,
+        path,
+        key,
+        request.query_params.get("iri"),
+        request.headers.get("accept"),
+        get_settings(request).base_url,
+    )
+    head, _, body = packed.partition(b"\n")
+    meta = json.loads(head)
+    if meta["status"] == 404:
+        raise HTTPException(status_code=404, detail=f"nothing is served at /{path}")
+    return Response(
+        capped(request, body, f"the page of /{path}"),
+        status_code=meta["status"],
+        media_type=meta["media_type"],
+        headers=meta["headers"],
+    )
 
 
 def _page_in_worker(

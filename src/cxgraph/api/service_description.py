@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from cxgraph.api import static
@@ -169,30 +169,31 @@ def _rdf_response(body: bytes, fmt: Format) -> Response:
     return Response(body, media_type=fmt.content_type, headers={**READ_CORS, "Vary": "Accept"})
 
 
-def mount(app: FastAPI, settings: Settings) -> None:
-    """Register /.well-known/void and /sparql/queries."""
-    del settings
+router = APIRouter()
+"""Register /.well-known/void and /sparql/queries."""
 
-    @app.api_route("/.well-known/void", methods=["GET", "HEAD"], tags=["sparql"])
-    async def void(request: Request) -> Response:
-        """The VoID description of the served dataset."""
-        get_kg(request)
-        fmt = choose_format(request, GRAPH_FORMATS, "the VoID description")
-        base = base_url(request, get_settings(request).base_url)
-        body = await in_worker(request, EVALUATION, "void", base, False, fmt.name)
-        return _rdf_response(capped(request, body, "the VoID description"), fmt)
 
-    @app.api_route("/sparql/queries", methods=["GET", "HEAD"], tags=["sparql"])
-    def queries() -> JSONResponse:
-        """The saved queries of ``queries/`` and the prefixes the endpoint declares."""
-        return JSONResponse(
-            {
-                "prefixes": {**PREFIXES},
-                "default_query": static.DEFAULT_QUERY,
-                "queries": [
-                    {"id": q.id, "title": q.title, "description": q.description, "text": q.text}
-                    for q in saved_queries()
-                ],
-            },
-            headers=READ_CORS,
-        )
+@router.api_route("/.well-known/void", methods=["GET", "HEAD"], tags=["sparql"])
+async def void(request: Request) -> Response:
+    """The VoID description of the served dataset."""
+    get_kg(request)
+    fmt = choose_format(request, GRAPH_FORMATS, "the VoID description")
+    base = base_url(request, get_settings(request).base_url)
+    body = await in_worker(request, EVALUATION, "void", base, False, fmt.name)
+    return _rdf_response(capped(request, body, "the VoID description"), fmt)
+
+
+@router.api_route("/sparql/queries", methods=["GET", "HEAD"], tags=["sparql"])
+def queries() -> JSONResponse:
+    """The saved queries of ``queries/`` and the prefixes the endpoint declares."""
+    return JSONResponse(
+        {
+            "prefixes": {**PREFIXES},
+            "default_query": static.DEFAULT_QUERY,
+            "queries": [
+                {"id": q.id, "title": q.title, "description": q.description, "text": q.text}
+                for q in saved_queries()
+            ],
+        },
+        headers=READ_CORS,
+    )

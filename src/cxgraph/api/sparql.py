@@ -21,10 +21,10 @@ from functools import partial
 from itertools import islice
 
 import pyoxigraph as ox
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
-from cxgraph.api import service_description, static, writes
+from cxgraph.api import service_description, writes
 from cxgraph.api.inspection import Inspection, inspect_sparql
 from cxgraph.api.protocol import (
     OFFERS,
@@ -40,7 +40,6 @@ from cxgraph.api.protocol import (
     decode_utf8,
     media_type_of,
     parse_form,
-    protocol_error_response,
     query_params,
     read_body,
     render_rdf,
@@ -49,7 +48,6 @@ from cxgraph.api.protocol import (
 )
 from cxgraph.api.results import render_boolean, render_solutions
 from cxgraph.api.state import get_kg, get_sandbox, get_settings
-from cxgraph.config import Settings
 from cxgraph.errors import QueryError
 from cxgraph.namespaces import PREFIXES
 from cxgraph.pipeline import KnowledgeGraph
@@ -60,80 +58,78 @@ _QUERY = "application/sparql-query"
 _UPDATE = "application/sparql-update"
 
 
-def mount(app: FastAPI, settings: Settings) -> None:
-    """Register /sparql and the surfaces that belong with it (VoID, uploads, assets)."""
-    app.add_exception_handler(ProtocolError, protocol_error_response)
-    static.mount(app)
-    service_description.mount(app, settings)
-    writes.mount(app, settings)
+router = APIRouter()
+"""Register /sparql and the surfaces that belong with it (VoID, uploads, assets)."""
 
-    @app.api_route("/sparql/", methods=["GET", "HEAD"], include_in_schema=False)
-    @app.api_route("/sparql", methods=["GET", "HEAD"], tags=["sparql"])
-    async def sparql_get(request: Request) -> Response:
-        """SPARQL query by GET; without ``query``, the service description."""
-        params = query_params(request)
-        if "update" in params:
-            raise ProtocolError(
-                405,
-                "method_not_allowed",
-                "updates must be sent by POST",
-                {"Allow": "GET, HEAD, POST, OPTIONS"},
-            )
-        if "query" not in params:
-            get_kg(request)
-            return await service_description.describe(request, get_settings(request))
-        return await answer_query(request, _single(params, "query"), params)
 
-    @app.post("/sparql/", include_in_schema=False)
-    @app.post("/sparql", tags=["sparql"])
-    async def sparql_post(request: Request) -> Response:
-        """SPARQL query or update by form POST, or by direct POST of its text."""
-        settings = get_settings(request)
-        media, media_params = media_type_of(request)
-        params = query_params(request)
-        if media == _FORM:
-            require_utf8(media_params)
-            limit = 3 * max(settings.max_query_bytes, settings.max_update_bytes) + 4096
-            form = parse_form(await read_body(request, limit, "the form"), "the form")
-            if "query" in form and "update" in form:
-                raise bad_request("send either query= or update=, not both")
-            merged = {k: params.get(k, []) + form.get(k, []) for k in {*params, *form}}
-            if "update" in form:
-                writes.authorize(request, settings, form)
-                return await writes.answer_update(request, _single(form, "update"), merged)
-            if "query" not in form:
-                raise bad_request("the form has neither query= nor update=")
-            return await answer_query(request, _single(form, "query"), merged)
-        if media == _QUERY:
-            require_utf8(media_params)
-            body = await read_body(request, settings.max_query_bytes, "the query")
-            return await answer_query(request, decode_utf8(body, "the query"), params)
-        if media == _UPDATE:
-            require_utf8(media_params)
-            writes.authorize(request, settings)
-            body = await read_body(request, settings.max_update_bytes, "the update")
-            return await writes.answer_update(request, decode_utf8(body, "the update"), params)
+@router.api_route("/sparql/", methods=["GET", "HEAD"], include_in_schema=False)
+@router.api_route("/sparql", methods=["GET", "HEAD"], tags=["sparql"])
+async def sparql_get(request: Request) -> Response:
+    """SPARQL query by GET; without ``query``, the service description."""
+    params = query_params(request)
+    if "update" in params:
         raise ProtocolError(
-            415,
-            "unsupported_media_type",
-            f"POST /sparql needs Content-Type {_FORM}, {_QUERY} or {_UPDATE}, not "
-            f"{media or 'none'}",
+            405,
+            "method_not_allowed",
+            "updates must be sent by POST",
+            {"Allow": "GET, HEAD, POST, OPTIONS"},
         )
+    if "query" not in params:
+        get_kg(request)
+        return await service_description.describe(request, get_settings(request))
+    return await answer_query(request, _single(params, "query"), params)
 
-    @app.options("/sparql/", include_in_schema=False)
-    @app.options("/sparql", include_in_schema=False)
-    def sparql_options() -> Response:
-        """CORS preflight: reads only (no Authorization header is allowed cross-origin)."""
-        return Response(
-            status_code=204,
-            headers={
-                **READ_CORS,
-                "Access-Control-Allow-Methods": "GET, HEAD, POST",
-                "Access-Control-Allow-Headers": "Accept, Content-Type",
-                "Access-Control-Max-Age": "600",
-                "Allow": "GET, HEAD, POST, OPTIONS",
-            },
-        )
+
+@router.post("/sparql/", include_in_schema=False)
+@router.post("/sparql", tags=["sparql"])
+async def sparql_post(request: Request) -> Response:
+    """SPARQL query or update by form POST, or by direct POST of its text."""
+    settings = get_settings(request)
+    media, media_params = media_type_of(request)
+    params = query_params(request)
+    if media == _FORM:
+        require_utf8(media_params)
+        limit = 3 * max(settings.max_query_bytes, settings.max_update_bytes) + 4096
+        form = parse_form(await read_body(request, limit, "the form"), "the form")
+        if "query" in form and "update" in form:
+            raise bad_request("send either query= or update=, not both")
+        merged = {k: params.get(k, []) + form.get(k, []) for k in {*params, *form}}
+        if "update" in form:
+            writes.authorize(request, settings, form)
+            return await writes.answer_update(request, _single(form, "update"), merged)
+        if "query" not in form:
+            raise bad_request("the form has neither query= nor update=")
+        return await answer_query(request, _single(form, "query"), merged)
+    if media == _QUERY:
+        require_utf8(media_params)
+        body = await read_body(request, settings.max_query_bytes, "the query")
+        return await answer_query(request, decode_utf8(body, "the query"), params)
+    if media == _UPDATE:
+        require_utf8(media_params)
+        writes.authorize(request, settings)
+        body = await read_body(request, settings.max_update_bytes, "the update")
+        return await writes.answer_update(request, decode_utf8(body, "the update"), params)
+    raise ProtocolError(
+        415,
+        "unsupported_media_type",
+        f"POST /sparql needs Content-Type {_FORM}, {_QUERY} or {_UPDATE}, not {media or 'none'}",
+    )
+
+
+@router.options("/sparql/", include_in_schema=False)
+@router.options("/sparql", include_in_schema=False)
+def sparql_options() -> Response:
+    """CORS preflight: reads only (no Authorization header is allowed cross-origin)."""
+    return Response(
+        status_code=204,
+        headers={
+            **READ_CORS,
+            "Access-Control-Allow-Methods": "GET, HEAD, POST",
+            "Access-Control-Allow-Headers": "Accept, Content-Type",
+            "Access-Control-Max-Age": "600",
+            "Allow": "GET, HEAD, POST, OPTIONS",
+        },
+    )
 
 
 def _single(params: dict[str, list[str]], name: str) -> str:

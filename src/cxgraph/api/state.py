@@ -18,15 +18,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 
 from cxgraph.api.protocol import ProtocolError
 from cxgraph.config import Settings
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.sandbox import Overloaded, Sandbox
-from cxgraph.store import Store
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,29 @@ class Committed:
     warnings: tuple[str, ...] = ()
 
 
+@dataclass
+class Service:
+    """Everything a running app holds, typed: the one object on ``app.state`` (as
+    ``app.state.service``). ``create_app`` makes it with the settings; the lifespan fills in
+    the knowledge graph, the sandbox and the committed state, and empties them at the end."""
+
+    settings: Settings
+    kg: KnowledgeGraph | None = None
+    sandbox: Sandbox | None = None
+    committed: Committed | None = None
+    graphql_schema: Any = field(default=None, repr=False)
+    """The strawberry schema the app serves (built from the settings)."""
+
+
+def service_of(app: FastAPI) -> Service:
+    """The app's :class:`Service`."""
+    service: Service = app.state.service
+    return service
+
+
 def get_kg(request: Request) -> KnowledgeGraph:
     """The served knowledge graph; 503 while it is still being built."""
-    kg: KnowledgeGraph | None = getattr(request.app.state, "kg", None)
+    kg = service_of(request.app).kg
     if kg is None:
         raise HTTPException(
             status_code=503,
@@ -52,13 +72,19 @@ def get_kg(request: Request) -> KnowledgeGraph:
 
 
 def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    """The app's settings (built once, before the app); a dependency of routes."""
+    return service_of(request.app).settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+"""A route parameter typed ``SettingsDep`` is given the app's settings."""
 
 
 def get_sandbox(app: FastAPI) -> Sandbox:
     """The app's evaluation sandbox (made in the app's lifespan)."""
-    sandbox: Sandbox = app.state.sandbox
+    sandbox = service_of(app).sandbox
+    if sandbox is None:
+        raise HTTPException(status_code=503, detail="the server is not running")
     return sandbox
 
 
@@ -82,16 +108,18 @@ def capped(request: Request, body: bytes, what: str) -> bytes:
 
 def committed(app: FastAPI) -> Committed:
     """The state readers are answered from."""
-    state: Committed = app.state.committed
+    state = service_of(app).committed
+    assert state is not None, "published when the app starts"
     return state
 
 
 def publish(app: FastAPI) -> None:
     """Make the knowledge graph as it is now what readers see. Call with the store lock
     held (or before serving)."""
-    kg: KnowledgeGraph = app.state.kg
+    kg = service_of(app).kg
+    assert kg is not None
     context = kg if kg.store.path is None else snapshot(kg)
-    app.state.committed = Committed(
+    service_of(app).committed = Committed(
         kg.version, len(context.store), len(kg.findings), tuple(map(str, kg.warnings))
     )
     get_sandbox(app).publish(kg.version, context)
@@ -99,9 +127,7 @@ def publish(app: FastAPI) -> None:
 
 def snapshot(kg: KnowledgeGraph) -> KnowledgeGraph:
     """An in-memory copy of ``kg`` (every graph, empty ones too, and the findings)."""
-    store = Store()
-    kg.store.copy_into(store)
-    return KnowledgeGraph(store, kg.profile, kg.inference, list(kg.findings), kg.version)
+    return kg.copy()
 
 
 @contextmanager
@@ -109,8 +135,10 @@ def writing(app: FastAPI) -> Iterator[KnowledgeGraph]:
     """Hold the store lock for one write; publish its result (even a failed write's
     recovery) before releasing it. A write that cannot have the lock within the query
     deadline (the writes before it are slow) gets Overloaded (503, Retry-After)."""
-    kg: KnowledgeGraph = app.state.kg
-    settings: Settings = app.state.settings
+    kg = service_of(app).kg
+    if kg is None:
+        raise HTTPException(status_code=503, detail="the knowledge graph is not loaded")
+    settings = service_of(app).settings
     if not kg.store.lock.acquire(timeout=settings.query_timeout):
         raise Overloaded(
             f"other writes held the store for {settings.query_timeout:g} s; retry shortly"

@@ -14,13 +14,11 @@ import json
 from functools import cache
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.staticfiles import StaticFiles
 
 from cxgraph.api import static
-from cxgraph.config import Settings
 from cxgraph.queries import saved_queries
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -72,19 +70,22 @@ def docs_page(title: str, openapi_url: str) -> HTMLResponse:
     )
 
 
-def mount(app: FastAPI, settings: Settings) -> None:
-    del settings
+router = APIRouter()
+"""The dashboard, the API docs page and the favicon; ``STATIC_DIR`` is served at
+``/assets`` by the app."""
 
-    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
-    def dashboard() -> HTMLResponse:
-        return HTMLResponse(dashboard_html())
 
-    @app.api_route(DOCS_PATH, methods=["GET", "HEAD"], include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return docs_page(app.title, app.openapi_url or "/api/openapi.json")
+@router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+def dashboard() -> HTMLResponse:
+    return HTMLResponse(dashboard_html())
 
-    @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
-    def favicon() -> FileResponse:
-        return FileResponse(FAVICON, media_type="image/svg+xml")
 
-    app.mount("/assets", StaticFiles(directory=STATIC_DIR), name="assets")
+@router.api_route(DOCS_PATH, methods=["GET", "HEAD"], include_in_schema=False)
+def docs(request: Request) -> HTMLResponse:
+    app = request.app
+    return docs_page(app.title, app.openapi_url or "/api/openapi.json")
+
+
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+def favicon() -> FileResponse:
+    return FileResponse(FAVICON, media_type="image/svg+xml")

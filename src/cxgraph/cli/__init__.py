@@ -6,10 +6,11 @@ file:line where known. With no ``--data`` every command uses the bundled sample 
 
 ``shared`` holds the app, the options and the flags every command shares; ``model`` the
 commands over a model (gaps, diagram, validate, reason, query, export, check, rules);
-``server`` ``serve``; ``workbook`` ``template`` and ``import``; ``entry`` the console script.
+``server`` ``serve``; ``writes`` ``update``; ``workbook`` ``template`` and ``import``;
+``entry`` the console script.
 """
 
-from cxgraph.cli import model, server, workbook  # noqa: F401  (register the commands)
+from cxgraph.cli import model, server, workbook, writes  # noqa: F401  (register the commands)
 from cxgraph.cli.entry import expand_variadic, hoist_shared_options, main
 from cxgraph.cli.shared import app
 

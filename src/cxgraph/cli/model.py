@@ -31,8 +31,8 @@ from cxgraph.errors import CxGraphError, InputError, QueryError
 from cxgraph.gaps import Severity, select_rules
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from cxgraph.prefixes import compact
+from cxgraph.profiles import ReasoningProfile
 from cxgraph.queries import saved_query
-from cxgraph.reasoning import ReasoningProfile
 from cxgraph.reports import (
     GapFormat,
     ResultFormat,
@@ -236,7 +236,7 @@ def query(
     """Run a SPARQL query over the reasoned model and its findings."""
     try:
         output_format = parse_result_format(format_name)
-        text = _query_text(sparql)
+        text = query_text(sparql)
         prefixes = prefixes_for(data, store)
         kg = build_model(
             data,
@@ -256,9 +256,11 @@ def query(
         raise fail(CxGraphError(problem))
 
 
-def _query_text(arg: str) -> str:
+def query_text(arg: str, suffixes: tuple[str, ...] = (".rq", ".sparql")) -> str:
+    """SPARQL text given as itself, as a file with one of ``suffixes``, or as the id of a
+    saved query."""
     path = Path(arg)
-    if path.suffix in (".rq", ".sparql") and not any(c.isspace() for c in arg):
+    if path.suffix in suffixes and not any(c.isspace() for c in arg):
         try:
             return path.read_text(encoding="utf-8")
         except FileNotFoundError:

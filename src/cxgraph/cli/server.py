@@ -18,10 +18,9 @@ from cxgraph.cli.shared import (
     session,
     store_location_of,
 )
-from cxgraph.errors import CxGraphError, InputError
+from cxgraph.errors import CxGraphError
 from cxgraph.pipeline import build_knowledge_graph
-from cxgraph.reasoning import ReasoningProfile
-from cxgraph.store.remote import RemoteLocation
+from cxgraph.profiles import ReasoningProfile
 
 
 @app.command()
@@ -54,7 +53,7 @@ def serve(
         token = token_file.read_text().strip() if token_file else None
         overrides: dict[str, object] = {
             "data": tuple(data) if data else None,
-            "store_path": _served_store(store),
+            "store_path": store_location_of(store),
             "host": host,
             "port": port,
             "profile": profile,
@@ -73,12 +72,3 @@ def serve(
         raise fail(CxGraphError(str(error))) from None
     err.print(f"cxgraph {__version__} serving on http://{host}:{port}/", highlight=False)
     run_server(settings)
-
-
-def _served_store(store: str | None) -> Path | None:
-    location = store_location_of(store)
-    if isinstance(location, RemoteLocation):
-        raise InputError(
-            "cxgraph serve on a remote store is not supported yet (docs/deployment.md)"
-        )
-    return location

@@ -20,7 +20,7 @@ from cxgraph.diagnostics import Diagnostic
 from cxgraph.errors import CxGraphError
 from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
 from cxgraph.prefixes import model_prefixes
-from cxgraph.reasoning import ReasoningProfile
+from cxgraph.profiles import ReasoningProfile, WriteValidation
 from cxgraph.sources import parse_format_name
 from cxgraph.store.remote import RemoteLocation
 
@@ -161,6 +161,7 @@ def build_model(
     input_format: str | None,
     profile: ReasoningProfile,
     quiet: bool,
+    write_validation: WriteValidation = WriteValidation.OFF,
 ) -> KnowledgeGraph:
     fmt = parse_format_name(input_format) if input_format else None
     location = store_location_of(store)
@@ -172,6 +173,7 @@ def build_model(
             source_format=fmt,
             strict=session.strict,
             language=session.lang or "en",
+            write_validation=write_validation,
         )
     warn(kg.warnings)
     return kg

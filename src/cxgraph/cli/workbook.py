@@ -21,7 +21,7 @@ from cxgraph.cli.shared import (
 )
 from cxgraph.errors import CxGraphError, InputError
 from cxgraph.gaps import Severity
-from cxgraph.reasoning import ReasoningProfile
+from cxgraph.profiles import ReasoningProfile
 from cxgraph.sources import parse_format_name
 
 

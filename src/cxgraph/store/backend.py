@@ -41,8 +41,14 @@ class StoreBackend(Protocol):
         unless ``use_default_graph_as_union`` or ``default_graph`` say otherwise."""
         ...
 
-    def update(self, update: str, *, base_iri: str | None = None) -> None:
-        """Run a SPARQL update, all or nothing."""
+    def update(
+        self,
+        update: str,
+        *,
+        base_iri: str | None = None,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
+        """Run a SPARQL update, all or nothing (``prefixes`` declared ahead of it)."""
         ...
 
     def quads_for_pattern(

@@ -411,9 +411,16 @@ class RemoteStore:
         fmt = formats.get(content_type, ox.RdfFormat.N_TRIPLES)
         return (_unskolem_triple(q.triple) for q in ox.parse(body, format=fmt))
 
-    def update(self, update: str, *, base_iri: str | None = None) -> None:
+    def update(
+        self,
+        update: str,
+        *,
+        base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
         """Run a SPARQL update remotely."""
-        text = f"BASE <{base_iri}>\n{update}" if base_iri else update
+        text = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or {}).items()) + update
+        text = f"BASE <{base_iri}>\n{text}" if base_iri else text
         if self.location.dialect is Dialect.VIRTUOSO:
             text = _FRESH_NODE.sub(_FRESH_IRI, text)
         self._form(self.location.update, [("update", text)], None)

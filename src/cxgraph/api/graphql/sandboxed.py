@@ -23,6 +23,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from cxgraph.api.graphql.context import GraphQLContext
+from cxgraph.api.state import get_sandbox
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.sandbox import Sandbox
 
@@ -51,7 +52,7 @@ class SandboxedSchema:
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         del context_value, root_value, operation_extensions
-        sandbox: Sandbox = self._app.state.sandbox
+        sandbox = get_sandbox(self._app)
         allowed = sorted(t.value for t in allowed_operation_types or ())
         call = partial(sandbox.run, "graphql", query, variable_values, operation_name, allowed)
         answer = json.loads(await asyncio.to_thread(call))

@@ -1,0 +1,81 @@
+"""Every error the HTTP layer answers, mapped to its status in one place.
+
+Route handlers and the library raise; :func:`install` registers one handler per kind of
+error, each answering ``{"error": <code>, "message": <text>}`` JSON (plus ``report`` for a
+write refused by the shapes). A request never gets a 500 for something the user can fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.responses import Response
+
+from cxgraph.api.protocol import ProtocolError
+from cxgraph.errors import CxGraphError, ShapesViolated, StoreError, WriteRefused
+from cxgraph.sandbox import EvaluationTimeout, Overloaded, ResourceLimit
+
+WRITE_STATUS = {"not_found": 404, "shapes_violated": 409}
+"""The status of a refused write by its code; any other code is 400."""
+_RETRY = {"Retry-After": "1"}
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def _json(error: str, message: str, status: int, **extra: object) -> JSONResponse:
+    headers = _RETRY if status == 503 else None
+    return JSONResponse({"error": error, "message": message, **extra}, status, headers)
+
+
+async def _protocol(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProtocolError)
+    return JSONResponse(
+        {"error": exc.error, "message": exc.message}, status_code=exc.status, headers=exc.headers
+    )
+
+
+async def _write_refused(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, WriteRefused)
+    extra = {"report": exc.report} if isinstance(exc, ShapesViolated) else {}
+    return _json(exc.code, exc.message, WRITE_STATUS.get(exc.code, 400), **extra)
+
+
+async def _timeout(_request: Request, exc: Exception) -> Response:
+    return _json("query_timeout", str(exc), 503)
+
+
+async def _overloaded(_request: Request, exc: Exception) -> Response:
+    return _json("overloaded", str(exc), 503)
+
+
+async def _resource_limit(_request: Request, exc: Exception) -> Response:
+    return _json("resource_limit", str(exc), 503)
+
+
+async def _store_unavailable(_request: Request, exc: Exception) -> Response:
+    return _json("store_unavailable", str(exc), 503)
+
+
+async def _bad_request(_request: Request, exc: Exception) -> Response:
+    return _json("bad_request", str(exc), 400)
+
+
+HANDLERS: dict[type[Exception], Handler] = {
+    ProtocolError: _protocol,
+    WriteRefused: _write_refused,
+    EvaluationTimeout: _timeout,
+    Overloaded: _overloaded,
+    ResourceLimit: _resource_limit,
+    StoreError: _store_unavailable,
+    CxGraphError: _bad_request,
+}
+"""Starlette picks the handler of the closest class in an exception's MRO, so a
+:class:`WriteRefused` (a :class:`CxGraphError`) gets its own answer."""
+
+
+def install(app: FastAPI) -> None:
+    """Register every handler on ``app``."""
+    for kind, handler in HANDLERS.items():
+        app.add_exception_handler(kind, handler)
