@@ -21,11 +21,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from cxgraph.api import create_app
 from cxgraph.cli import app, hoist_shared_options
-from cxgraph.config import store_location
-from cxgraph.errors import InputError, StoreError
+from cxgraph.config import Settings, store_location
+from cxgraph.errors import InputError, StoreError, WriteRefused
 from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
 from cxgraph.store import Store
 from cxgraph.store.remote import (
@@ -134,6 +136,100 @@ def test_cli_store_from_the_environment(oxigraph_store: RemoteLocation) -> None:
     graphs = {g.value for g in store.named_graphs()}
     assert "urn:cxgraph:graph:data:car-retail" in graphs
     assert "urn:cxgraph:graph:gaps" in graphs
+
+
+# -- writes and serving on a remote store ---------------------------------------------
+
+SALON = "https://example.org/salon#"
+FIX_UNMET_NEED = f"""PREFIX salon: <{SALON}>
+INSERT DATA {{ GRAPH <urn:cxgraph:graph:data:fixes> {{
+  salon:WaitBoardProcess cx:delivers salon:WaitBoard .
+  salon:WaitBoard cx:fulfils salon:NeedKnowWait .
+}} }}"""
+UNMET = ("unmet-need", SALON + "NeedKnowWait")
+TOKEN = "remote-write-token"
+
+
+@pytest.mark.server
+def test_library_writes_on_a_remote_store_equal_embedded(remote: RemoteLocation) -> None:
+    salon = [ROOT / "data" / "salon.ttl"]
+    far = build_knowledge_graph(salon, store_path=remote)
+    near = build_knowledge_graph(salon)
+    assert UNMET in {(f.rule, f.focus) for f in far.findings}
+    for kg in (far, near):
+        kg.update(FIX_UNMET_NEED)
+        kg.post_graph(ox.NamedNode("urn:cxgraph:graph:data:more"), [])
+    assert _report(far) == _report(near)
+    assert UNMET not in {(f.rule, f.focus) for f in far.findings}
+    before = set(far.store)
+    with pytest.raises(WriteRefused):
+        far.update("CLEAR GRAPH <urn:cxgraph:graph:ontology>")
+    assert set(far.store) == before
+    for kg in (far, near):
+        kg.drop_graph(ox.NamedNode("urn:cxgraph:graph:data:fixes"))
+    assert _report(far) == _report(near)
+    assert UNMET in {(f.rule, f.focus) for f in far.findings}
+
+
+@pytest.mark.server
+def test_cli_update_on_a_remote_store(oxigraph_store: RemoteLocation) -> None:
+    url = oxigraph_store.url
+    sample = str(ROOT / "data" / "salon.ttl")
+    runner = CliRunner()
+    assert runner.invoke(app, ["gaps", "--store", url, "--data", sample]).exit_code == 1
+    result = runner.invoke(app, ["update", FIX_UNMET_NEED, "--store", url])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["created"] == ["urn:cxgraph:graph:data:fixes"]
+    report = runner.invoke(app, ["gaps", "--store", url, "-f", "json"])
+    assert UNMET not in {(f["rule"], f["focus"]) for f in json.loads(report.stdout)}
+    refused = runner.invoke(app, ["update", "DROP GRAPH <urn:cxgraph:graph:gaps>", "--store", url])
+    assert refused.exit_code == 2
+    assert "read-only" in refused.stderr
+
+
+@pytest.mark.server
+def test_serve_on_a_remote_store(oxigraph_store: RemoteLocation) -> None:
+    """The endpoint, GraphQL, health and writes over HTTP, with the remote store as the
+    store of record: answers equal the embedded store's, writes land in the remote store."""
+    salon = (ROOT / "data" / "salon.ttl",)
+    near = build_knowledge_graph(list(salon))
+    settings = Settings(data=salon, store_path=oxigraph_store, write_token=TOKEN, max_workers=2)
+    count = "SELECT (COUNT(?g) AS ?n) WHERE { GRAPH <urn:cxgraph:graph:gaps> { ?g cx:rule ?r } }"
+    accept = {"accept": "application/sparql-results+json"}
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/health").json()
+        assert health["findings"] == len(near.findings)
+        answer = client.get("/sparql", params={"query": count}, headers=accept).json()
+        assert int(answer["results"]["bindings"][0]["n"]["value"]) == len(near.findings)
+        graphql = client.post(
+            "/graphql", json={"query": "{ personas(first: 50) { totalCount nodes { iri } } }"}
+        ).json()
+        assert graphql["data"]["personas"]["totalCount"] > 0
+        written = client.post(
+            "/sparql",
+            content=FIX_UNMET_NEED.encode(),
+            headers={
+                "content-type": "application/sparql-update",
+                "authorization": f"Bearer {TOKEN}",
+            },
+        )
+        assert written.status_code == 200, written.text
+        refused = client.post(
+            "/sparql",
+            content=b"DROP GRAPH <urn:cxgraph:graph:inferred>",
+            headers={
+                "content-type": "application/sparql-update",
+                "authorization": f"Bearer {TOKEN}",
+            },
+        )
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "read_only_graph"
+        after = client.get("/sparql", params={"query": count}, headers=accept).json()
+        served = int(after["results"]["bindings"][0]["n"]["value"])
+    near.update(FIX_UNMET_NEED)
+    assert served == len(near.findings)
+    far = RemoteStore(oxigraph_store)
+    assert ox.NamedNode("urn:cxgraph:graph:data:fixes") in set(far.named_graphs())
 
 
 # -- the store API over HTTP ----------------------------------------------------------
