@@ -28,7 +28,7 @@ from cxgraph.api import create_app
 from cxgraph.cli import app, hoist_shared_options
 from cxgraph.config import Settings, store_location
 from cxgraph.errors import InputError, StoreError, WriteRefused
-from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
+from cxgraph.pipeline import KnowledgeGraph, attach_knowledge_graph, build_knowledge_graph
 from cxgraph.store import Store
 from cxgraph.store.remote import (
     SKOLEM_PREFIX,
@@ -230,6 +230,41 @@ def test_serve_on_a_remote_store(oxigraph_store: RemoteLocation) -> None:
     assert served == len(near.findings)
     far = RemoteStore(oxigraph_store)
     assert ox.NamedNode("urn:cxgraph:graph:data:fixes") in set(far.named_graphs())
+
+
+@pytest.mark.server
+def test_instances_attached_to_a_remote_store_serve_the_writers_state(
+    oxigraph_store: RemoteLocation,
+) -> None:
+    """Two instances behind one proxy: the writer loads and reasons, a replica attached
+    to the same store answers from it (and sees the writer's writes) and refuses writes."""
+    salon = (ROOT / "data" / "salon.ttl",)
+    writer = Settings(data=salon, store_path=oxigraph_store, write_token=TOKEN, max_workers=1)
+    replica = Settings(store_path=oxigraph_store, attach=True, write_token=TOKEN, max_workers=1)
+    unmet = (
+        'ASK { GRAPH <urn:cxgraph:graph:gaps> { ?g cx:rule "unmet-need" ; '
+        f"cx:focus <{SALON}NeedKnowWait> }} }}"
+    )
+    accept = {"accept": "application/sparql-results+json"}
+    update = {"content-type": "application/sparql-update", "authorization": f"Bearer {TOKEN}"}
+    with TestClient(create_app(writer)) as first, TestClient(create_app(replica)) as second:
+        assert second.get("/health").json()["findings"] == first.get("/health").json()["findings"]
+        assert second.get("/sparql", params={"query": unmet}, headers=accept).json()["boolean"]
+        refused = second.post("/sparql", content=FIX_UNMET_NEED.encode(), headers=update)
+        assert refused.status_code == 403
+        assert refused.json()["error"] == "read_only_instance"
+        assert first.post("/sparql", content=FIX_UNMET_NEED.encode(), headers=update).is_success
+        assert not second.get("/sparql", params={"query": unmet}, headers=accept).json()["boolean"]
+
+
+@pytest.mark.server
+def test_attaching_needs_a_reasoned_remote_store(
+    oxigraph_store: RemoteLocation, tmp_path: Path
+) -> None:
+    with pytest.raises(InputError, match="no reasoned cxgraph model"):
+        attach_knowledge_graph(oxigraph_store)
+    with pytest.raises(InputError, match="only a remote store"):
+        attach_knowledge_graph(tmp_path)
 
 
 # -- the store API over HTTP ----------------------------------------------------------

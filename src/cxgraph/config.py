@@ -49,6 +49,9 @@ class Settings:
     """Seconds a stopping server (SIGTERM, SIGINT) lets requests in flight finish."""
     max_export_quads: int = 1_000_000
     """Quads (or triples) a Graph Store GET sends at most; a larger graph gets 413."""
+    attach: bool = False
+    """Serve a remote store another cxgraph process writes (its writing instance): no
+    loading or reasoning at start, writes refused (see docs/deployment.md)."""
     graphiql: bool = True
     introspection: bool = True
     base_url: str | None = None

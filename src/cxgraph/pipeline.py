@@ -24,10 +24,10 @@ import rdflib
 from cxgraph import changes, resources, writes
 from cxgraph.changes import Changes
 from cxgraph.diagnostics import Diagnostic, diagnose_load
-from cxgraph.errors import InputError
+from cxgraph.errors import InputError, WriteRefused
 from cxgraph.gaps import Finding, Severity, label_language, read_findings, write_gaps
 from cxgraph.incremental import ChangeReport, apply_change
-from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH
+from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from cxgraph.profiles import ReasoningProfile, WriteValidation
 from cxgraph.reasoning import InferenceReport, infer
 from cxgraph.sources import Source, SourceFormat
@@ -51,6 +51,9 @@ class KnowledgeGraph:
     """What the last load read but cannot use (see ``diagnostics``)."""
     write_validation: WriteValidation = WriteValidation.OFF
     """What a write that breaks the SHACL shapes gets (see :mod:`cxgraph.writes`)."""
+    attached: bool = False
+    """Opened with :func:`attach_knowledge_graph`: another process keeps this store up to
+    date, so findings are read afresh every time and writes are refused."""
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -61,6 +64,8 @@ class KnowledgeGraph:
     @property
     def findings(self) -> list[Finding]:
         """The findings in the gaps graph, made Python values when first asked for."""
+        if self.attached:
+            return read_findings(self.store)
         with self.store.lock:
             if self._findings is None:
                 self._findings = read_findings(self.store)
@@ -106,35 +111,49 @@ class KnowledgeGraph:
     def update(self, text: str, *, base_iri: str | None = None) -> dict[str, object]:
         """Run one SPARQL 1.1 update (see :mod:`cxgraph.changes` for what it may change);
         returns the write's summary (see :func:`cxgraph.writes.commit`)."""
+        self._require_writable()
         with self.store.lock:
             return self.commit(changes.updating(self.store, text, base_iri))
 
     def put_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> dict[str, object]:
         """Make the data graph ``graph`` hold exactly ``triples`` (created if absent)."""
+        self._require_writable()
         with self.store.lock:
             return self.commit(changes.replacing(self.store, graph, triples))
 
     def post_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> dict[str, object]:
         """Add ``triples`` to the data graph ``graph`` (created if absent)."""
+        self._require_writable()
         with self.store.lock:
             return self.commit(changes.adding(self.store, graph, triples))
 
     def drop_graph(self, graph: ox.NamedNode) -> dict[str, object]:
         """Drop the data graph ``graph`` (WriteRefused ``not_found`` when absent)."""
+        self._require_writable()
         with self.store.lock:
             return self.commit(changes.dropping(self.store, graph))
 
     def load(self, sources: Sequence[Source]) -> dict[str, object]:
         """Load model files, each replacing its data graph; returns the quads read per
         source (``sources``), the findings and the validation report (unless off)."""
+        self._require_writable()
         counts, validation = writes.validated(self, lambda kg: kg.apply_sources(sources))
         return {"sources": counts, "findings": len(self.findings), **validation}
 
     def commit(self, planned: Changes) -> dict[str, object]:
         """Apply changes worked out beforehand (e.g. in a sandbox worker, under a
         deadline, with :func:`cxgraph.changes.updating`); see :func:`cxgraph.writes.commit`."""
+        self._require_writable()
         with self.store.lock:
             return writes.commit(self, planned)
+
+    def _require_writable(self) -> None:
+        if self.attached:
+            raise WriteRefused(
+                "read_only_instance",
+                "this knowledge graph is attached to a store another cxgraph process "
+                "writes; send writes to that process",
+            )
 
     def copy(self) -> KnowledgeGraph:
         """An in-memory copy (every graph, empty ones too, and the findings)."""
@@ -229,6 +248,35 @@ def build_knowledge_graph(
     if strict and kg.warnings:
         raise StrictError(kg.warnings)
     return kg
+
+
+def attach_knowledge_graph(
+    store_path: Path | RemoteLocation,
+    *,
+    profile: ReasoningProfile = ReasoningProfile.RULES,
+    language: str = "en",
+) -> KnowledgeGraph:
+    """The knowledge graph a remote store already holds, as another cxgraph process keeps
+    it (its writing instance): nothing is loaded, reasoned or written, findings are read
+    from the store's gaps graph each time they are asked for, and writes are refused
+    (WriteRefused ``read_only_instance``). For serving replicas behind a proxy; InputError
+    when the store holds no reasoned cxgraph model."""
+    if not isinstance(store_path, RemoteLocation):
+        raise InputError(
+            f"{store_path}: only a remote store can be attached to (a store directory is "
+            "locked by the process that opened it)"
+        )
+    store = Store(store_path)
+    missing = [
+        g.value for g in (ONTOLOGY_GRAPH, INFERRED_GRAPH, GAPS_GRAPH) if not store.has_graph(g)
+    ]
+    if missing:
+        raise InputError(
+            f"{store_path} holds no reasoned cxgraph model (no {', '.join(missing)}): start "
+            "its writing instance first (cxgraph serve --store URL, or cxgraph gaps --store "
+            "URL --data FILE)"
+        )
+    return KnowledgeGraph(store, profile, language=label_language(language), attached=True)
 
 
 class StrictError(InputError):

@@ -17,7 +17,7 @@ from cxgraph.api.protocol import ProtocolError
 from cxgraph.errors import CxGraphError, ShapesViolated, StoreError, WriteRefused
 from cxgraph.sandbox import EvaluationTimeout, Overloaded, ResourceLimit
 
-WRITE_STATUS = {"not_found": 404, "shapes_violated": 409}
+WRITE_STATUS = {"not_found": 404, "read_only_instance": 403, "shapes_violated": 409}
 """The status of a refused write by its code; any other code is 400."""
 _RETRY = {"Retry-After": "1"}
 

@@ -69,6 +69,13 @@ def authorize(
                 "header (Bearer), never in the URL or the form",
                 "token_in_url",
             )
+    if settings.attach:
+        raise ProtocolError(
+            403,
+            "read_only_instance",
+            "this instance serves a store another cxgraph process writes (--attach): "
+            "send writes to that process",
+        )
     if not settings.write_token:
         raise ProtocolError(
             403,

@@ -44,6 +44,14 @@ def serve(
     production: Annotated[
         bool, typer.Option("--production", help="No GraphiQL and no GraphQL introspection.")
     ] = False,
+    attach: Annotated[
+        bool,
+        typer.Option(
+            "--attach",
+            help="Serve a remote --store that another cxgraph instance writes: no loading or "
+            "reasoning at start, writes refused (a read replica behind a proxy).",
+        ),
+    ] = False,
 ) -> None:
     """Serve SPARQL 1.1, GraphQL, linked data and the dashboard over HTTP."""
     from cxgraph.api.app import serve as run_server
@@ -59,6 +67,7 @@ def serve(
             "profile": profile,
             "write_token": token,
             "base_url": base_url,
+            "attach": attach or None,
         }
         if production:
             overrides.update(graphiql=False, introspection=False)
