@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from cxgraph.errors import QueryError
+from cxgraph.errors import QueryError, StoreError
 from cxgraph.store import Store
 from cxgraph.store.backend import StoreBackend
 
@@ -148,3 +148,15 @@ def test_disk_store_keeps_what_was_written(tmp_path: Path) -> None:
 def test_an_embedded_store_makes_no_requests(store: Store) -> None:
     store.insert([Q1])
     assert store.traffic() == (0, 0.0)
+
+
+def test_a_scratch_graph_lives_for_its_block(store: Store) -> None:
+    quad = ox.Quad(ox.NamedNode("urn:x:a"), ox.NamedNode("urn:x:b"), ox.NamedNode("urn:x:c"))
+    with pytest.raises(RuntimeError), store.scratch_graph("test") as graph:
+        assert store.has_graph(graph)
+        store.insert([ox.Quad(quad.subject, quad.predicate, quad.object, graph)])
+        with pytest.raises(StoreError, match="in use"), store.scratch_graph("test"):
+            pass
+        raise RuntimeError("the block fails")
+    assert not store.has_graph(graph)
+    assert not list(store.quads(None, None, None, graph))

@@ -204,6 +204,23 @@ class Store:
             for t in triples:
                 self._ox.remove(oxi.Quad(t.subject, t.predicate, t.object, graph))
 
+    @contextmanager
+    def scratch_graph(self, name: str) -> Iterator[oxi.NamedNode]:
+        """A graph of cxgraph's own for the duration of a ``with`` block (created empty,
+        dropped at the end, also on an error): for intermediate results that must live in
+        the store, such as a staging copy. ``name`` tells uses apart; a scratch graph a
+        killed process left behind is dropped when the store is next opened."""
+        graph = oxi.NamedNode(f"{_SCRATCH_PREFIX}scratch-{name}")
+        with self.lock:
+            if self._ox.contains_named_graph(graph):
+                raise StoreError(f"the scratch graph <{graph.value}> is in use")
+            self._ox.add_graph(graph)
+        try:
+            yield graph
+        finally:
+            with self.lock:
+                self._ox.remove_graph(graph)
+
     def drop_scratch_graphs(self) -> None:
         """Remove reasoning scratch graphs a killed process may have left behind."""
         with self.lock:
