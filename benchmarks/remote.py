@@ -33,8 +33,7 @@ from cxgraph.gaps import read_findings, write_gaps
 from cxgraph.pipeline import open_store
 from cxgraph.reasoning import ReasoningProfile, infer
 from cxgraph.sources import Source
-from cxgraph.store import Store
-from cxgraph.store.remote import RemoteLocation
+from cxgraph.store import RemoteLocation, Store
 
 
 @contextmanager

@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cxgraph.errors import StoreError
-from cxgraph.store.remote import RemoteLocation, RemoteStore
+from cxgraph.store.location import RemoteLocation
+from cxgraph.store.remote import RemoteStore
 
 VIRTUOSO = shutil.which("virtuoso-t")
 ISQL = shutil.which("isql-vt")

@@ -30,15 +30,8 @@ from cxgraph.config import Settings, store_location
 from cxgraph.errors import InputError, StoreError, WriteRefused
 from cxgraph.pipeline import KnowledgeGraph, attach_knowledge_graph, build_knowledge_graph
 from cxgraph.store import Store
-from cxgraph.store.remote import (
-    SKOLEM_PREFIX,
-    Credentials,
-    Dialect,
-    RemoteLocation,
-    RemoteStore,
-    query_form,
-    with_values,
-)
+from cxgraph.store.location import Credentials, Dialect, RemoteLocation
+from cxgraph.store.remote import SKOLEM_PREFIX, RemoteStore, query_form, with_values
 from tests.remote_servers import empty, free_port, oxigraph_server, virtuoso_server
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ from cxgraph.pipeline import KnowledgeGraph, open_store
 from cxgraph.profiles import ReasoningProfile
 from cxgraph.sheets import Layout, workbook_layout
 from cxgraph.sources import Source, SourceFormat
-from cxgraph.store.remote import RemoteLocation
+from cxgraph.store import RemoteLocation
 from cxgraph.table_export import model_sheets
 from cxgraph.table_import import ImportErrors, TableImporter
 from cxgraph.tables import read_csv_folder

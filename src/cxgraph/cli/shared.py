@@ -22,7 +22,7 @@ from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
 from cxgraph.prefixes import model_prefixes
 from cxgraph.profiles import ReasoningProfile, WriteValidation
 from cxgraph.sources import parse_format_name
-from cxgraph.store.remote import RemoteLocation
+from cxgraph.store import RemoteLocation
 
 app = CxTyper(
     name="cxgraph",

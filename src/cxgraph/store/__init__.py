@@ -5,7 +5,7 @@
 - :mod:`cxgraph.store.store`: :class:`Store`, cxgraph's named graphs over one backend (what
   the rest of cxgraph reads and writes through);
 - :mod:`cxgraph.store.remote`: :class:`RemoteStore`, a SPARQL 1.1 Protocol + Graph Store
-  Protocol client (``--store URL``).
+  Protocol client (``--store URL``), at a :mod:`cxgraph.store.location`.
 
 Modules outside this package never construct or import pyoxigraph's store: they get a
 :class:`Store`, or an in-memory :func:`scratch_dataset` to parse into. pyoxigraph terms
@@ -13,7 +13,8 @@ Modules outside this package never construct or import pyoxigraph's store: they 
 """
 
 from cxgraph.store.backend import Binding, GraphName, StoreBackend, scratch_dataset
-from cxgraph.store.remote import Credentials, RemoteLocation, RemoteStore, is_store_url
+from cxgraph.store.location import Credentials, RemoteLocation, is_store_url
+from cxgraph.store.remote import RemoteStore
 from cxgraph.store.store import QueryResult, Store, Term, graph_for_path, quiet_rdflib_literals
 
 __all__ = [

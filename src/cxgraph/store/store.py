@@ -33,7 +33,8 @@ from cxgraph.namespaces import (
 )
 from cxgraph.sources import Source, SourceFormat, graph_for_source, load_triples, parse_into
 from cxgraph.store.backend import Binding, GraphName, StoreBackend
-from cxgraph.store.remote import RemoteLocation, RemoteStore
+from cxgraph.store.location import RemoteLocation
+from cxgraph.store.remote import RemoteStore
 
 _SCRATCH_PREFIX = "urn:cxgraph:graph:reasoning:"
 _LOADING_PREFIX = _SCRATCH_PREFIX + "loading-"
