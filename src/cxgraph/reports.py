@@ -12,13 +12,16 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import Enum
 
 import pyoxigraph as ox
 from rich.console import Console
 from rich.table import Table
 
+from cxgraph import formats
 from cxgraph.errors import InputError
+from cxgraph.formats import Format
 from cxgraph.gaps import Finding
 from cxgraph.prefixes import STANDARD_PREFIXES, compact
 from cxgraph.queries import saved_queries
@@ -33,36 +36,36 @@ class GapFormat(Enum):
     HTML = "html"
 
 
-class ResultFormat(Enum):
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
-    TSV = "tsv"
-    XML = "xml"
-    TURTLE = "turtle"
-    NTRIPLES = "nt"
-    JSONLD = "json-ld"
+@dataclass(frozen=True)
+class ResultFormat:
+    """How ``cxgraph query`` writes its answer: a table for people (Turtle for a graph),
+    or the formats of :mod:`cxgraph.formats` a name stands for, which depends on the
+    answer as over HTTP (``json``: SPARQL JSON results for SELECT and ASK, JSON-LD for
+    CONSTRUCT and DESCRIBE)."""
+
+    name: str
+    solutions: Format | None
+    graph: Format | None
+
+    @property
+    def is_table(self) -> bool:
+        return self.name == "table"
 
 
-_RESULT_ALIASES = {
-    "ttl": ResultFormat.TURTLE,
-    "ntriples": ResultFormat.NTRIPLES,
-    "n-triples": ResultFormat.NTRIPLES,
-    "jsonld": ResultFormat.JSONLD,
-}
+TABLE = ResultFormat("table", None, formats.TURTLE)
 
 
 def parse_result_format(name: str) -> ResultFormat:
-    """The query result format with this name or alias (``ttl``, ``ntriples``, ``jsonld``),
-    or an InputError listing them."""
-    key = name.strip().lower()
-    if key in _RESULT_ALIASES:
-        return _RESULT_ALIASES[key]
-    try:
-        return ResultFormat(key)
-    except ValueError:
-        choices = ", ".join(f.value for f in ResultFormat)
-        raise InputError(f"unknown format {name!r}; choose one of {choices}") from None
+    """The query result format with this name, alias or media type (``table``, ``json``,
+    ``ttl``, ``ntriples``, ``jsonld``...), or an InputError listing them."""
+    if name.strip().lower() == TABLE.name:
+        return TABLE
+    solutions = formats.format_named(name, formats.SOLUTIONS_FORMATS)
+    graph = formats.format_named(name, formats.GRAPH_FORMATS)
+    if solutions is None and graph is None:
+        every = formats.choices((*formats.SOLUTIONS_FORMATS, *formats.GRAPH_FORMATS))
+        raise InputError(f"unknown format {name!r}; choose one of table, {every}")
+    return ResultFormat(name.strip().lower(), solutions, graph)
 
 
 Prefixes = Mapping[str, str]
@@ -188,19 +191,6 @@ def render_validation(
     console.print(table)
 
 
-_RESULT_FORMATS = {
-    ResultFormat.JSON: ox.QueryResultsFormat.JSON,
-    ResultFormat.CSV: ox.QueryResultsFormat.CSV,
-    ResultFormat.TSV: ox.QueryResultsFormat.TSV,
-    ResultFormat.XML: ox.QueryResultsFormat.XML,
-}
-_GRAPH_FORMATS = {
-    ResultFormat.TURTLE: ox.RdfFormat.TURTLE,
-    ResultFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
-    ResultFormat.JSONLD: ox.RdfFormat.JSON_LD,
-}
-
-
 def render_result(
     result: object,
     fmt: ResultFormat,
@@ -210,22 +200,21 @@ def render_result(
     """Print a query result; returns an error message when the format does not fit. The
     table shows compact names and wraps long values; Turtle is written with prefixes."""
     if isinstance(result, ox.QueryTriples):
-        if fmt is ResultFormat.TABLE or fmt in _GRAPH_FORMATS:
-            triples = list(result)
-            data = ox.serialize(
-                triples,
-                format=_GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE),
-                prefixes=dict(prefixes),
+        if fmt.graph is None:
+            return (
+                f"a CONSTRUCT/DESCRIBE result cannot be written as {fmt.name}; use "
+                + formats.choices(formats.GRAPH_FORMATS)
             )
-            print((data or b"").decode(), end="")
-            return None
+        assert fmt.graph.rdf is not None
+        data = ox.serialize(list(result), format=fmt.graph.rdf, prefixes=dict(prefixes))
+        print((data or b"").decode(), end="")
+        return None
+    if not fmt.is_table and fmt.solutions is None:
         return (
-            f"a CONSTRUCT/DESCRIBE result cannot be written as {fmt.value}; "
-            "use turtle, nt or json-ld"
+            f"a SELECT/ASK result cannot be written as {fmt.name}; use table, "
+            + formats.choices(formats.SOLUTIONS_FORMATS)
         )
-    if fmt in _GRAPH_FORMATS:
-        return f"a SELECT/ASK result cannot be written as {fmt.value}; use table, json, csv, tsv"
-    if fmt is ResultFormat.TABLE:
+    if fmt.is_table:
         if isinstance(result, ox.QueryBoolean):
             console.print("yes" if bool(result) else "no")
             return None
@@ -241,7 +230,8 @@ def render_result(
         console.print(table)
         console.print(f"{rows} rows")
         return None
-    data = result.serialize(format=_RESULT_FORMATS[fmt])  # type: ignore[attr-defined]
+    assert fmt.solutions is not None
+    data = result.serialize(format=fmt.solutions.results)  # type: ignore[attr-defined]
     print((data or b"").decode(), end="")
     return None
 

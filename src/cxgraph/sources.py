@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from cxgraph import formats
 from cxgraph.errors import InputError
+from cxgraph.formats import Format
 from cxgraph.namespaces import DATA_GRAPH_PREFIX, GRAPH_PREFIX
 
 if TYPE_CHECKING:
@@ -30,59 +32,38 @@ if TYPE_CHECKING:
 
 
 class SourceFormat(Enum):
-    """The RDF serialisations cxgraph reads and writes."""
+    """The RDF serialisations cxgraph reads and writes: the RDF formats of
+    :mod:`cxgraph.formats`, each valued by its canonical name."""
 
-    TURTLE = "turtle"
-    TRIG = "trig"
-    NTRIPLES = "nt"
-    NQUADS = "nquads"
-    JSONLD = "json-ld"
-    RDFXML = "rdf-xml"
+    TURTLE = formats.TURTLE.name
+    TRIG = formats.TRIG.name
+    NTRIPLES = formats.NTRIPLES.name
+    NQUADS = formats.NQUADS.name
+    JSONLD = formats.JSONLD.name
+    RDFXML = formats.RDFXML.name
+
+    @classmethod
+    def of(cls, fmt: Format) -> SourceFormat:
+        """The member for an RDF format of the table."""
+        return cls(fmt.name)
+
+    @property
+    def record(self) -> Format:
+        """This format's record in :mod:`cxgraph.formats`."""
+        return _RECORDS[self.value]
 
     @property
     def rdf_format(self) -> ox.RdfFormat:
-        return _OX_FORMATS[self]
+        rdf = self.record.rdf
+        assert rdf is not None
+        return rdf
 
     @property
     def is_dataset(self) -> bool:
-        return self in (SourceFormat.TRIG, SourceFormat.NQUADS)
+        return self.record.dataset
 
 
-_OX_FORMATS = {
-    SourceFormat.TURTLE: ox.RdfFormat.TURTLE,
-    SourceFormat.TRIG: ox.RdfFormat.TRIG,
-    SourceFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
-    SourceFormat.NQUADS: ox.RdfFormat.N_QUADS,
-    SourceFormat.JSONLD: ox.RdfFormat.JSON_LD,
-    SourceFormat.RDFXML: ox.RdfFormat.RDF_XML,
-}
-
-_EXTENSIONS = {
-    ".ttl": SourceFormat.TURTLE,
-    ".turtle": SourceFormat.TURTLE,
-    ".trig": SourceFormat.TRIG,
-    ".nt": SourceFormat.NTRIPLES,
-    ".ntriples": SourceFormat.NTRIPLES,
-    ".nq": SourceFormat.NQUADS,
-    ".nquads": SourceFormat.NQUADS,
-    ".jsonld": SourceFormat.JSONLD,
-    ".json-ld": SourceFormat.JSONLD,
-    ".json": SourceFormat.JSONLD,
-    ".rdf": SourceFormat.RDFXML,
-    ".owl": SourceFormat.RDFXML,
-    ".xml": SourceFormat.RDFXML,
-}
-
-_MEDIA_TYPES = {
-    "text/turtle": SourceFormat.TURTLE,
-    "application/x-turtle": SourceFormat.TURTLE,
-    "application/trig": SourceFormat.TRIG,
-    "application/n-triples": SourceFormat.NTRIPLES,
-    "text/plain": SourceFormat.NTRIPLES,
-    "application/n-quads": SourceFormat.NQUADS,
-    "application/ld+json": SourceFormat.JSONLD,
-    "application/rdf+xml": SourceFormat.RDFXML,
-}
+_RECORDS = {f.name: f for f in formats.RDF_FORMATS}
 
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 MAX_NESTING = 128
@@ -109,53 +90,34 @@ def format_names() -> list[str]:
     return [f.value for f in SourceFormat]
 
 
-# Other names people type for the same formats (file extensions, spelled-out names).
-_FORMAT_ALIASES = {
-    "ttl": SourceFormat.TURTLE,
-    "ntriples": SourceFormat.NTRIPLES,
-    "n-triples": SourceFormat.NTRIPLES,
-    "nq": SourceFormat.NQUADS,
-    "n-quads": SourceFormat.NQUADS,
-    "jsonld": SourceFormat.JSONLD,
-    "rdfxml": SourceFormat.RDFXML,
-    "rdf": SourceFormat.RDFXML,
-    "xml": SourceFormat.RDFXML,
-}
-
-
 def parse_format_name(name: str) -> SourceFormat:
-    """The format with this name or alias (``ttl``, ``ntriples``, ``jsonld``...), as given
-    to ``--format``, or an InputError listing them."""
-    key = name.strip().lower()
-    if key in _FORMAT_ALIASES:
-        return _FORMAT_ALIASES[key]
-    try:
-        return SourceFormat(key)
-    except ValueError:
-        raise InputError(
-            f"unknown format {name!r}; choose one of {', '.join(format_names())}"
-        ) from None
+    """The format with this name, alias or media type (``ttl``, ``ntriples``, ``jsonld``,
+    ``text/turtle``...), as given to ``--format``, or an InputError listing them."""
+    return SourceFormat.of(formats.find_format(name, formats.RDF_FORMATS))
 
 
 def is_model_file_name(name: str) -> bool:
     """Whether a file name has an extension cxgraph reads as RDF."""
-    return Path(name).suffix.lower() in _EXTENSIONS
+    return formats.format_for_extension(Path(name).suffix, formats.RDF_FORMATS) is not None
 
 
 def format_for_path(path: Path) -> SourceFormat:
     """The format a file's extension says, or an InputError naming the file."""
-    try:
-        return _EXTENSIONS[path.suffix.lower()]
-    except KeyError:
+    fmt = formats.format_for_extension(path.suffix, formats.RDF_FORMATS)
+    if fmt is None:
         raise InputError(
             f"cannot tell the RDF format from the extension {path.suffix or '(none)'!r}; "
-            f"use one of {', '.join(sorted(_EXTENSIONS))} or pass --format",
+            f"use one of {', '.join(sorted(formats.extensions(formats.RDF_FORMATS)))} "
+            "or pass --format",
             file=path,
-        ) from None
+        )
+    return SourceFormat.of(fmt)
 
 
 def format_for_media_type(media_type: str) -> SourceFormat | None:
-    return _MEDIA_TYPES.get(media_type.split(";")[0].strip().lower())
+    """The RDF format a Content-Type says (parameters ignored), or None."""
+    fmt = formats.format_for_media_type(media_type, formats.RDF_FORMATS)
+    return None if fmt is None else SourceFormat.of(fmt)
 
 
 def graph_for_source(name: str) -> ox.NamedNode:

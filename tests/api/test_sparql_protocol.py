@@ -18,9 +18,10 @@ import rdflib
 from fastapi.testclient import TestClient
 
 from cxgraph.api import create_app, static
-from cxgraph.api.protocol import JSON, TURTLE, XML, negotiate, parse_accept
+from cxgraph.api.protocol import negotiate, parse_accept
 from cxgraph.api.state import service_of
 from cxgraph.config import Settings
+from cxgraph.formats import JSON, TURTLE, XML
 from cxgraph.namespaces import PREFIXES
 
 from .conftest import SAMPLES

@@ -28,8 +28,6 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from cxgraph.api.protocol import (
-    DATASET_FORMATS,
-    GRAPH_FORMATS,
     READ_CORS,
     ProtocolError,
     bad_request,
@@ -43,6 +41,7 @@ from cxgraph.api.state import get_kg, get_sandbox, get_settings, writing
 from cxgraph.api.writes import authorize, parse_in_worker
 from cxgraph.changes import UPDATES_GRAPH, require_data_graph
 from cxgraph.errors import InputError, QueryError
+from cxgraph.formats import DATASET_FORMATS, GRAPH_FORMATS
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.sandbox import Sandbox
 from cxgraph.sources import Source, format_for_media_type

@@ -20,8 +20,9 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 
 from cxgraph.api import entity_page
-from cxgraph.api.protocol import GRAPH_FORMATS, HTML, READ_CORS, negotiate
+from cxgraph.api.protocol import READ_CORS, negotiate
 from cxgraph.api.state import capped, get_kg, get_settings, in_worker
+from cxgraph.formats import GRAPH_FORMATS, HTML
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.queries import saved_query
 from cxgraph.sandbox import Sandbox

@@ -9,7 +9,7 @@ before pyoxigraph sees it is :mod:`cxgraph.api.inspection`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from enum import Enum
 from typing import IO
 from urllib.parse import parse_qsl
@@ -18,6 +18,16 @@ import pyoxigraph as ox
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from cxgraph.errors import InputError
+from cxgraph.formats import (
+    BOOLEAN_FORMATS,
+    DATASET_FORMATS,
+    GRAPH_FORMATS,
+    SOLUTIONS_FORMATS,
+    Format,
+    choices,
+    find_format,
+)
 from cxgraph.namespaces import PREFIXES
 
 READ_CORS = {
@@ -63,63 +73,14 @@ class Answer(Enum):
     DATASET = "dataset"
 
 
-@dataclass(frozen=True)
-class Format:
-    """One serialisation: a short name for ``format=``, media types (the first is sent)."""
-
-    name: str
-    media_types: tuple[str, ...]
-    rdf: ox.RdfFormat | None = None
-    aliases: tuple[str, ...] = field(default=())
-
-    @property
-    def media_type(self) -> str:
-        return self.media_types[0]
-
-    def sent_as(self, media_type: str) -> Format:
-        """This format with ``media_type`` as the one to send."""
-        others = tuple(m for m in self.media_types if m != media_type)
-        return replace(self, media_types=(media_type, *others))
-
-    def same(self, other: Format) -> bool:
-        return self.name == other.name
-
-    @property
-    def content_type(self) -> str:
-        textual = self.media_type.startswith("text/") or self.media_type.endswith(
-            ("json", "xml", "n-triples", "n-quads", "trig")
-        )
-        return f"{self.media_type}; charset=utf-8" if textual else self.media_type
-
-
-JSON = Format("json", ("application/sparql-results+json", "application/json"))
-XML = Format("xml", ("application/sparql-results+xml", "application/xml", "text/xml"))
-CSV = Format("csv", ("text/csv",))
-TSV = Format("tsv", ("text/tab-separated-values",))
-TURTLE = Format("turtle", ("text/turtle", "application/x-turtle"), ox.RdfFormat.TURTLE, ("ttl",))
-NTRIPLES = Format(
-    "ntriples", ("application/n-triples", "text/plain"), ox.RdfFormat.N_TRIPLES, ("nt", "n-triples")
-)
-JSONLD = Format("jsonld", ("application/ld+json",), ox.RdfFormat.JSON_LD, ("json-ld", "json"))
-RDFXML = Format(
-    "rdfxml",
-    ("application/rdf+xml", "application/xml", "text/xml"),
-    ox.RdfFormat.RDF_XML,
-    ("rdf-xml", "rdf", "xml"),
-)
-TRIG = Format("trig", ("application/trig",), ox.RdfFormat.TRIG)
-NQUADS = Format("nquads", ("application/n-quads",), ox.RdfFormat.N_QUADS, ("nq", "n-quads"))
-HTML = Format("html", ("text/html",))
-
-# In order of preference: the first is the default for */* or no Accept at all.
+# In order of preference: the first is the default for */* or no Accept at all. The
+# formats themselves, their names and media types, are the table of cxgraph.formats.
 OFFERS: dict[Answer, tuple[Format, ...]] = {
-    Answer.SOLUTIONS: (JSON, XML, CSV, TSV),
-    Answer.BOOLEAN: (JSON, XML),
-    Answer.GRAPH: (TURTLE, NTRIPLES, JSONLD, RDFXML),
-    Answer.DATASET: (TRIG, NQUADS),
+    Answer.SOLUTIONS: SOLUTIONS_FORMATS,
+    Answer.BOOLEAN: BOOLEAN_FORMATS,
+    Answer.GRAPH: GRAPH_FORMATS,
+    Answer.DATASET: DATASET_FORMATS,
 }
-GRAPH_FORMATS = OFFERS[Answer.GRAPH]
-DATASET_FORMATS = OFFERS[Answer.DATASET]
 
 
 @dataclass(frozen=True)
@@ -206,16 +167,14 @@ def choose_format(request: Request | Wants, offered: Sequence[Format], what: str
     names = wants.formats
     if names:
         wanted = names[-1].strip().lower()
-        for fmt in offered:
-            if wanted in (fmt.name, *fmt.aliases):
-                return fmt
-            if wanted in fmt.media_types:
-                return fmt.sent_as(wanted)
-        raise bad_request(
-            f"format={wanted!r} does not apply to {what}; choose one of "
-            + ", ".join(f.name for f in offered),
-            "unknown_format",
-        )
+        try:
+            fmt = find_format(wanted, offered)
+        except InputError:
+            raise bad_request(
+                f"format={wanted!r} does not apply to {what}; choose one of {choices(offered)}",
+                "unknown_format",
+            ) from None
+        return fmt.sent_as(wanted) if wanted in fmt.media_types else fmt
     negotiated = negotiate(wants.accept, offered)
     if negotiated is None:
         raise ProtocolError(

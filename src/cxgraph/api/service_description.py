@@ -16,16 +16,14 @@ from fastapi.responses import JSONResponse, Response
 
 from cxgraph.api import static
 from cxgraph.api.protocol import (
-    GRAPH_FORMATS,
-    HTML,
     READ_CORS,
-    Format,
     base_url,
     choose_format,
     render_rdf,
 )
 from cxgraph.api.state import capped, get_kg, get_settings, in_worker
 from cxgraph.config import Settings
+from cxgraph.formats import GRAPH_FORMATS, HTML, Format
 from cxgraph.namespaces import CX, PREFIXES, RDF_TYPE
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.queries import saved_queries

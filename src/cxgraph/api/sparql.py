@@ -31,7 +31,6 @@ from cxgraph.api.protocol import (
     READ_CORS,
     TRUNCATED_HEADER,
     Answer,
-    Format,
     ProtocolError,
     Wants,
     bad_request,
@@ -49,6 +48,7 @@ from cxgraph.api.protocol import (
 from cxgraph.api.results import render_boolean, render_solutions
 from cxgraph.api.state import get_kg, get_sandbox, get_settings
 from cxgraph.errors import QueryError
+from cxgraph.formats import Format
 from cxgraph.namespaces import PREFIXES
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.sandbox import EvaluationTimeout, Overloaded, ResourceLimit, Sandbox

@@ -35,7 +35,6 @@ from cxgraph.profiles import ReasoningProfile
 from cxgraph.queries import saved_query
 from cxgraph.reports import (
     GapFormat,
-    ResultFormat,
     parse_result_format,
     readable_query_error,
     render_findings,
@@ -228,7 +227,7 @@ def query(
             "-f",
             metavar="FORMAT",
             help="table, json, csv, tsv, xml; for CONSTRUCT/DESCRIBE turtle/ttl, "
-            "nt/ntriples, json-ld/jsonld.",
+            "nt/ntriples, json-ld/jsonld/json, rdf-xml/xml.",
         ),
     ] = "table",
     quiet: QuietOption = False,
@@ -243,7 +242,7 @@ def query(
             store,
             input_format,
             ReasoningProfile.RULES,
-            quiet or output_format is not ResultFormat.TABLE,
+            quiet or not output_format.is_table,
         )
         try:
             result = kg.query(text, prefixes=prefixes)
