@@ -28,6 +28,7 @@ from cxgraph.formats import (
     SOLUTIONS_FORMATS,
     Format,
 )
+from cxgraph.prefixes import model_prefixes
 from cxgraph.reports import parse_result_format
 from cxgraph.sources import (
     SourceFormat,
@@ -40,6 +41,7 @@ from tests.conftest import GAP_FIXTURES
 
 TRIGGER = GAP_FIXTURES / "unmet-need" / "trigger.ttl"
 TRIGGER_GRAPH = "urn:cxgraph:graph:data:trigger"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 runner = CliRunner()
 
 # Every group formats are looked up in, by the CLI or by a route.
@@ -103,6 +105,8 @@ def test_the_table_agrees_with_pyoxigraph() -> None:
         assert fmt.title == spec.name
         assert fmt.media_type == spec.media_type.split(";")[0]
         assert fmt.extension == spec.file_extension
+        assert fmt.iri is not None and fmt.iri.startswith(formats.W3C_FORMATS)
+        assert fmt.iri == spec.iri or fmt is formats.JSONLD
     for fmt in RDF_FORMATS:
         assert fmt.rdf is not None and fmt.results is None
         assert fmt.dataset == (fmt.rdf in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS))
@@ -291,3 +295,17 @@ def test_the_cli_and_the_endpoints_refuse_the_same_unknown_names(
     assert http.status_code == 400
     assert http.json()["error"] == "unknown_format"
     assert "choose one of turtle, nt, json-ld, rdf-xml, trig, nquads" in http.json()["message"]
+
+
+def test_declared_prefixes_are_read_as_the_extension_says(tmp_path: Path) -> None:
+    namespace = "https://example.org/x#"
+    documents = {
+        formats.JSONLD: f'{{"@context": {{"ex": "{namespace}"}}, "@id": "ex:a"}}',
+        formats.RDFXML: f'<rdf:RDF xmlns:rdf="{RDF}" xmlns:ex="{namespace}"/>',
+        formats.TURTLE: f"@prefix ex: <{namespace}> .",
+    }
+    for fmt, text in documents.items():
+        for extension in fmt.extensions:
+            path = tmp_path / f"model.{extension}"
+            path.write_text(text)
+            assert model_prefixes([path]).get("ex") == namespace, extension

@@ -45,6 +45,8 @@ class Format:
     results: ox.QueryResultsFormat | None = None
     dataset: bool = False
     """Whether it holds a dataset (named graphs: TriG, N-Quads), not one graph."""
+    iri: str | None = None
+    """Its IRI in the W3C's formats namespace (a service description names it so)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -89,6 +91,7 @@ def _rdf(
     media_types: tuple[str, ...] = (),
     extensions: tuple[str, ...] = (),
     dataset: bool = False,
+    iri: str | None = None,
 ) -> Format:
     return Format(
         name,
@@ -98,6 +101,7 @@ def _rdf(
         aliases,
         rdf=rdf,
         dataset=dataset,
+        iri=iri or rdf.iri,
     )
 
 
@@ -113,8 +117,11 @@ def _results(
         (_media(results.media_type), *media_types),
         (results.file_extension,),
         results=results,
+        iri=results.iri,
     )
 
+
+W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
 # -- the table -------------------------------------------------------------------------------
 
@@ -145,6 +152,7 @@ JSONLD = _rdf(
     ox.RdfFormat.JSON_LD,
     aliases=("jsonld", "json"),
     extensions=("json-ld", "json"),
+    iri=W3C_FORMATS + "JSON-LD",  # pyoxigraph's is https://www.w3.org/ns/formats/data/JSON-LD
 )
 RDFXML = _rdf(
     "rdf-xml",
@@ -177,6 +185,15 @@ FORMATS = (*RDF_FORMATS, *SOLUTIONS_FORMATS, HTML)
 def choices(among: Sequence[Format]) -> str:
     """The canonical names of ``among``, as error messages list them."""
     return ", ".join(f.name for f in among)
+
+
+def spelled(among: Sequence[Format] = RDF_FORMATS) -> str:
+    """The names ``--help`` shows: each canonical name with its first alias.
+
+    >>> spelled(GRAPH_FORMATS)
+    'turtle/ttl, nt/ntriples, json-ld/jsonld, rdf-xml/rdfxml'
+    """
+    return ", ".join("/".join(f.names[:2]) for f in among)
 
 
 def find_format(name: str, among: Sequence[Format] = RDF_FORMATS, what: str = "") -> Format:

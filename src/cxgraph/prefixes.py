@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from cxgraph.formats import JSONLD, RDFXML, format_for_extension
 from cxgraph.namespaces import STANDARD_PREFIXES
 
 _TURTLE_PREFIX = re.compile(
@@ -44,9 +45,10 @@ def declared_prefixes(paths: Iterable[Path]) -> dict[str, str]:
 
 
 def _declarations(text: str, suffix: str) -> list[tuple[str, str]]:
-    if suffix in (".rdf", ".owl", ".xml"):
+    fmt = format_for_extension(suffix)
+    if fmt is RDFXML:
         return _XML_NAMESPACE.findall(text)
-    if suffix in (".jsonld", ".json-ld", ".json"):
+    if fmt is JSONLD:
         return _context_prefixes(text)
     return [(name, ns) for name, ns in _TURTLE_PREFIX.findall(text) if name]
 

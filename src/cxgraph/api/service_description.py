@@ -23,7 +23,7 @@ from cxgraph.api.protocol import (
 )
 from cxgraph.api.state import capped, get_kg, get_settings, in_worker
 from cxgraph.config import Settings
-from cxgraph.formats import GRAPH_FORMATS, HTML, Format
+from cxgraph.formats import GRAPH_FORMATS, HTML, SOLUTIONS_FORMATS, Format
 from cxgraph.namespaces import CX, PREFIXES, RDF_TYPE
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.queries import saved_queries
@@ -36,16 +36,7 @@ FORMATS = "http://www.w3.org/ns/formats/"
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
 # What /sparql answers in (TriG and N-Quads are for the Graph Store's dataset only).
-RESULT_FORMATS = (
-    "SPARQL_Results_JSON",
-    "SPARQL_Results_XML",
-    "SPARQL_Results_CSV",
-    "SPARQL_Results_TSV",
-    "Turtle",
-    "N-Triples",
-    "JSON-LD",
-    "RDF_XML",
-)
+RESULT_FORMATS = tuple(f.iri for f in (*SOLUTIONS_FORMATS, *GRAPH_FORMATS) if f.iri)
 DESCRIPTION_PREFIXES = {"sd": SD, "void": VOID, "dcterms": DCTERMS, "formats": FORMATS}
 
 
@@ -77,7 +68,7 @@ def service_triples(kg: KnowledgeGraph, endpoint: str, writable: bool) -> list[o
     ]
     if writable:
         triples.append(_t(service, SD + "supportedLanguage", _n(SD + "SPARQL11Update")))
-    triples += [_t(service, SD + "resultFormat", _n(FORMATS + f)) for f in RESULT_FORMATS]
+    triples += [_t(service, SD + "resultFormat", _n(f)) for f in RESULT_FORMATS]
     dataset, default = ox.BlankNode(), ox.BlankNode()
     counts = {g: kg.store.count(g) for g in kg.store.graphs()}
     triples += [

@@ -28,6 +28,7 @@ from cxgraph.cli.shared import (
     progress,
 )
 from cxgraph.errors import CxGraphError, InputError, QueryError
+from cxgraph.formats import GRAPH_FORMATS, RDF_FORMATS, SOLUTIONS_FORMATS, spelled
 from cxgraph.gaps import Severity, select_rules
 from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from cxgraph.prefixes import compact
@@ -226,8 +227,8 @@ def query(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="table, json, csv, tsv, xml; for CONSTRUCT/DESCRIBE turtle/ttl, "
-            "nt/ntriples, json-ld/jsonld/json, rdf-xml/xml.",
+            help=f"table, {spelled(SOLUTIONS_FORMATS)}; for CONSTRUCT/DESCRIBE "
+            f"{spelled(GRAPH_FORMATS)} (json and xml: JSON-LD and RDF/XML).",
         ),
     ] = "table",
     quiet: QuietOption = False,
@@ -293,7 +294,7 @@ def export(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="trig, turtle/ttl, nquads, nt/ntriples, json-ld/jsonld, rdf-xml; "
+            help=f"{spelled(RDF_FORMATS)}; "
             "xlsx writes the asserted model as a CX workbook (needs -o).",
         ),
     ] = "trig",

@@ -18,6 +18,7 @@ from cxgraph import __version__, resources
 from cxgraph.cli_help import CxTyper
 from cxgraph.diagnostics import Diagnostic
 from cxgraph.errors import CxGraphError
+from cxgraph.formats import spelled
 from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
 from cxgraph.prefixes import model_prefixes
 from cxgraph.profiles import ReasoningProfile, WriteValidation
@@ -62,9 +63,7 @@ FormatOption = Annotated[
     typer.Option(
         "--input-format",
         metavar="FORMAT",
-        help="Parse every --data file in this format "
-        "(turtle/ttl, trig, nt/ntriples, nquads, json-ld/jsonld, rdf-xml) instead of by "
-        "extension.",
+        help=f"Parse every --data file in this format ({spelled()}) instead of by extension.",
     ),
 ]
 ProfileOption = Annotated[
