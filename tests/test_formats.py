@@ -6,6 +6,7 @@ SPARQL endpoint."""
 from __future__ import annotations
 
 import doctest
+import pickle
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -114,6 +115,14 @@ def test_the_table_agrees_with_pyoxigraph() -> None:
             assert ox.RdfFormat.from_media_type(media_type) == fmt.rdf
     for fmt in SOLUTIONS_FORMATS:
         assert fmt.results is not None and fmt.rdf is None
+
+
+def test_formats_pickle_as_the_records_of_the_table() -> None:
+    for fmt in formats.FORMATS:
+        assert pickle.loads(pickle.dumps(fmt)) is fmt
+        for media_type in fmt.media_types:
+            sent = fmt.sent_as(media_type)
+            assert pickle.loads(pickle.dumps(sent)) == sent
 
 
 def test_source_formats_are_the_rdf_formats_of_the_table() -> None:

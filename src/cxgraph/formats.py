@@ -23,8 +23,8 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 
@@ -40,7 +40,7 @@ class Format:
     title: str
     media_types: tuple[str, ...]
     extensions: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = field(default=())
+    aliases: tuple[str, ...] = ()
     rdf: ox.RdfFormat | None = None
     results: ox.QueryResultsFormat | None = None
     dataset: bool = False
@@ -77,6 +77,16 @@ class Format:
     def same(self, other: Format) -> bool:
         """Whether ``other`` is this format, whichever media type either is sent as."""
         return self.name == other.name
+
+    def __reduce__(self) -> tuple[Callable[[str, str], Format], tuple[str, str]]:
+        """Pickled by name (pyoxigraph's format objects do not pickle): a worker process
+        gets the table's record back, sent as the same media type."""
+        return (_unpickled, (self.name, self.media_type))
+
+
+def _unpickled(name: str, media_type: str) -> Format:
+    fmt = next(f for f in FORMATS if f.name == name)
+    return fmt if media_type == fmt.media_type else fmt.sent_as(media_type)
 
 
 def _media(media_type: str) -> str:
