@@ -318,3 +318,19 @@ def test_declared_prefixes_are_read_as_the_extension_says(tmp_path: Path) -> Non
             path = tmp_path / f"model.{extension}"
             path.write_text(text)
             assert model_prefixes([path]).get("ex") == namespace, extension
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [pytest.param(m, f, id=m) for f in RDF_FORMATS for m in f.media_types],
+)
+def test_uploads_are_read_in_the_format_their_media_type_names(name: str, fmt: Format) -> None:
+    assert fmt.rdf is not None
+    triples = list(ox.parse(TRIGGER.read_bytes(), format=ox.RdfFormat.TURTLE))
+    body = ox.serialize(triples, format=fmt.rdf) or b""
+    token = "format-token"
+    with TestClient(create_app(Settings(data=(TRIGGER,), write_token=token))) as writer:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": name}
+        response = writer.post("/upload?name=upload", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["triples"] == len(triples)
