@@ -205,7 +205,9 @@ def test_beyond_the_workers_and_the_queue_requests_are_refused_at_once(
     narrow_server: LiveServer,
 ) -> None:
     """Four long queries against one worker and a queue of one: one runs, one waits, two
-    are refused with 503 overloaded and Retry-After, each in under 100 ms."""
+    are refused with 503 overloaded and Retry-After at once: not after waiting for a
+    worker (the admitted ones take the whole deadline). Latency itself is measured in
+    benchmarks/load.py, not here."""
     with ThreadPoolExecutor(4) as pool:
         replies = list(pool.map(lambda _: query(narrow_server, CARTESIAN), range(4)))
     refused = [r for r in replies if r.status == 503 and r.json()["error"] == "overloaded"]
@@ -213,7 +215,7 @@ def test_beyond_the_workers_and_the_queue_requests_are_refused_at_once(
     assert len(refused) == 2, [(r.status, r.body[:100]) for r in replies]
     for reply in refused:
         assert reply.headers["retry-after"] == "1"
-        assert reply.seconds < 0.1, reply.seconds
+        assert reply.seconds < DEADLINE / 5, reply.seconds
     for reply in admitted:
         assert reply.status == 503
         assert reply.json()["error"] == "query_timeout"
