@@ -37,7 +37,7 @@ from cxgraph.api.protocol import (
     read_body,
     render_rdf,
 )
-from cxgraph.api.state import get_kg, get_sandbox, get_settings, writing
+from cxgraph.api.state import SettingsDep, get_kg, get_sandbox, get_settings, writing
 from cxgraph.api.writes import authorize, parse_in_worker
 from cxgraph.changes import UPDATES_GRAPH, require_data_graph
 from cxgraph.errors import InputError, QueryError
@@ -78,10 +78,9 @@ router = APIRouter()
 
 
 @router.api_route(PATH, methods=["GET", "HEAD"], tags=["graph store"])
-async def read_graph(request: Request) -> Response:
+async def read_graph(request: Request, settings: SettingsDep) -> Response:
     """A graph (``?graph=``), the union (``?default``) or the dataset (neither)."""
     get_kg(request)
-    settings = get_settings(request)
     target = target_of(request)
     if target.graph is not None:
         fmt = choose_format(request, (*GRAPH_FORMATS, *DATASET_FORMATS), "a graph")
@@ -156,9 +155,9 @@ async def post_graph(request: Request) -> JSONResponse:
 
 
 @router.delete(PATH, tags=["graph store"])
-async def delete_graph(request: Request) -> JSONResponse:
+async def delete_graph(request: Request, settings: SettingsDep) -> JSONResponse:
     """Drop a data graph."""
-    authorize(request, get_settings(request))
+    authorize(request, settings)
     graph = _named_target(request, allow_default=False).graph
     assert graph is not None
     return await _commit(request, lambda kg: kg.drop_graph(graph), graph)

@@ -21,7 +21,7 @@ from cxgraph.api.protocol import (
     choose_format,
     render_rdf,
 )
-from cxgraph.api.state import capped, get_kg, get_settings, in_worker
+from cxgraph.api.state import SettingsDep, capped, get_kg, in_worker
 from cxgraph.config import Settings
 from cxgraph.formats import GRAPH_FORMATS, HTML, SOLUTIONS_FORMATS, Format
 from cxgraph.namespaces import CX, PREFIXES, RDF_TYPE
@@ -163,11 +163,11 @@ router = APIRouter()
 
 
 @router.api_route("/.well-known/void", methods=["GET", "HEAD"], tags=["sparql"])
-async def void(request: Request) -> Response:
+async def void(request: Request, settings: SettingsDep) -> Response:
     """The VoID description of the served dataset."""
     get_kg(request)
     fmt = choose_format(request, GRAPH_FORMATS, "the VoID description")
-    base = base_url(request, get_settings(request).base_url)
+    base = base_url(request, settings.base_url)
     body = await in_worker(request, EVALUATION, "void", base, False, fmt.name)
     return _rdf_response(capped(request, body, "the VoID description"), fmt)
 

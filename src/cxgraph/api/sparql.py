@@ -46,7 +46,7 @@ from cxgraph.api.protocol import (
     wants_of,
 )
 from cxgraph.api.results import render_boolean, render_solutions
-from cxgraph.api.state import get_kg, get_sandbox, get_settings
+from cxgraph.api.state import SettingsDep, get_kg, get_sandbox, get_settings
 from cxgraph.errors import QueryError
 from cxgraph.formats import Format
 from cxgraph.namespaces import PREFIXES
@@ -82,9 +82,8 @@ async def sparql_get(request: Request) -> Response:
 
 @router.post("/sparql/", include_in_schema=False)
 @router.post("/sparql", tags=["sparql"])
-async def sparql_post(request: Request) -> Response:
+async def sparql_post(request: Request, settings: SettingsDep) -> Response:
     """SPARQL query or update by form POST, or by direct POST of its text."""
-    settings = get_settings(request)
     media, media_params = media_type_of(request)
     params = query_params(request)
     if media == _FORM:

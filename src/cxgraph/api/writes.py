@@ -38,7 +38,7 @@ from cxgraph.api.protocol import (
     query_params,
     read_body,
 )
-from cxgraph.api.state import get_kg, get_sandbox, get_settings, in_worker, writing
+from cxgraph.api.state import SettingsDep, get_kg, get_sandbox, get_settings, in_worker, writing
 from cxgraph.changes import Changes, updating
 from cxgraph.config import Settings
 from cxgraph.errors import InputError, WriteRefused
@@ -165,10 +165,9 @@ router = APIRouter(tags=["writes"])
 
 
 @router.post("/upload")
-async def upload(request: Request) -> JSONResponse:
+async def upload(request: Request, settings: SettingsDep) -> JSONResponse:
     """Load one model file (multipart field ``file``, or the raw body with an RDF
     Content-Type and ``?name=``); it replaces the data graph of the same name."""
-    settings = get_settings(request)
     authorize(request, settings)
     get_kg(request)
     media, _ = media_type_of(request)
