@@ -33,6 +33,7 @@ from cxgraph.store import Store
 from cxgraph.store.location import Credentials, Dialect, RemoteLocation
 from cxgraph.store.remote import SKOLEM_PREFIX, RemoteStore, query_form, with_values
 from tests.remote_servers import empty, free_port, oxigraph_server, virtuoso_server
+from tests.salon_edits import FIX_UNMET_NEED, SALON, UNMET
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "data").glob("*.ttl"))
@@ -133,13 +134,6 @@ def test_cli_store_from_the_environment(oxigraph_store: RemoteLocation) -> None:
 
 # -- writes and serving on a remote store ---------------------------------------------
 
-SALON = "https://example.org/salon#"
-FIX_UNMET_NEED = f"""PREFIX salon: <{SALON}>
-INSERT DATA {{ GRAPH <urn:cxgraph:graph:data:fixes> {{
-  salon:WaitBoardProcess cx:delivers salon:WaitBoard .
-  salon:WaitBoard cx:fulfils salon:NeedKnowWait .
-}} }}"""
-UNMET = ("unmet-need", SALON + "NeedKnowWait")
 TOKEN = "remote-write-token"
 
 

@@ -22,15 +22,10 @@ from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.profiles import WriteValidation
 from cxgraph.sources import Source, SourceFormat
+from tests.salon_edits import FIX_UNMET_NEED, FIXES_GRAPH, SALON, UNMET
 
-SALON = "https://example.org/salon#"
 CX = "https://w3id.org/cxgraph#"
-FIXES = ox.NamedNode("urn:cxgraph:graph:data:fixes")
-FIX_UNMET_NEED = f"""PREFIX salon: <{SALON}>
-INSERT DATA {{ GRAPH <{FIXES.value}> {{
-  salon:WaitBoardProcess cx:delivers salon:WaitBoard .
-  salon:WaitBoard cx:fulfils salon:NeedKnowWait .
-}} }}"""
+FIXES = ox.NamedNode(FIXES_GRAPH)
 FIX_TRIPLES = [
     ox.Triple(
         ox.NamedNode(SALON + "WaitBoardProcess"),
@@ -43,7 +38,6 @@ FIX_TRIPLES = [
         ox.NamedNode(SALON + "NeedKnowWait"),
     ),
 ]
-UNMET = ("unmet-need", SALON + "NeedKnowWait")
 
 
 def samples() -> KnowledgeGraph:

@@ -15,18 +15,13 @@ from cxgraph.api import create_app
 from cxgraph.api.state import service_of
 from cxgraph.config import Settings
 from cxgraph.pipeline import KnowledgeGraph
+from tests.salon_edits import FIX_UNMET_NEED, SALON
 
 from .conftest import SAMPLES
 
 TOKEN = "correct horse battery staple"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 UPDATE = {"content-type": "application/sparql-update", **AUTH}
-SALON = "https://example.org/salon#"
-FIX_UNMET_NEED = f"""PREFIX salon: <{SALON}>
-INSERT DATA {{ GRAPH <urn:cxgraph:graph:data:fixes> {{
-  salon:WaitBoardProcess cx:delivers salon:WaitBoard .
-  salon:WaitBoard cx:fulfils salon:NeedKnowWait .
-}} }}"""
 UNMET_KNOW_WAIT = f"""ASK {{ GRAPH <urn:cxgraph:graph:gaps> {{
   ?gap cx:rule "unmet-need" ; cx:focus <{SALON}NeedKnowWait> }} }}"""
 
