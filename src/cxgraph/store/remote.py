@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 import pyoxigraph as ox
 
 from cxgraph.errors import StoreError
+from cxgraph.formats import GRAPH_FORMATS, JSON, NQUADS, NTRIPLES, format_for_media_type
 from cxgraph.store.location import Credentials, Dialect, RemoteLocation, is_store_url
 
 SKOLEM_PREFIX = "urn:cxgraph:bnode:"
@@ -43,9 +44,11 @@ _BATCH = 20_000
 """Quads per request when pushing data."""
 _PAGE = 5_000
 """Quads a pattern read asks for first (callers often stop early: a size check)."""
-_RESULTS_JSON = "application/sparql-results+json"
-_ACCEPT = f"{_RESULTS_JSON}, application/n-triples;q=0.9, text/plain;q=0.5"
-_ACCEPT_GRAPH = "application/n-triples, text/plain;q=0.5"
+_NT, _PLAIN = NTRIPLES.media_types[:2]  # application/n-triples, text/plain
+_ACCEPT = f"{JSON.media_type}, {_NT};q=0.9, {_PLAIN};q=0.5"
+_ACCEPT_GRAPH = f"{_NT}, {_PLAIN};q=0.5"
+"""What a CONSTRUCT or DESCRIBE asks for: N-Triples only (Virtuoso answers a graph as JSON
+bindings if JSON is acceptable)."""
 _GRAPH = re.compile(r"\bGRAPH\b", re.IGNORECASE)
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _HIDDEN = re.compile(r"<[^<>\s]*>|#[^\n]*|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
@@ -269,11 +272,11 @@ class RemoteStore:
             # Virtuoso answers a CONSTRUCT as JSON bindings if that is acceptable
             _ACCEPT_GRAPH if graph_result else _ACCEPT,
         )
-        if content_type in (_RESULTS_JSON, "application/json"):
+        if format_for_media_type(content_type, [JSON]) is not None:
             return ox.parse_query_results(_unskolem_json(body), format=ox.QueryResultsFormat.JSON)
-        formats = {"text/turtle": ox.RdfFormat.TURTLE}
-        fmt = formats.get(content_type, ox.RdfFormat.N_TRIPLES)
-        return (_unskolem_triple(q.triple) for q in ox.parse(body, format=fmt))
+        fmt = format_for_media_type(content_type, GRAPH_FORMATS) or NTRIPLES
+        assert fmt.rdf is not None
+        return (_unskolem_triple(q.triple) for q in ox.parse(body, format=fmt.rdf))
 
     def update(
         self,
@@ -371,7 +374,7 @@ class RemoteStore:
     def _push(self, quads: list[ox.Quad]) -> None:
         if self.location.graph_store is not None:
             body = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
-            self._send(self.location.graph_store, body, "application/n-quads")
+            self._send(self.location.graph_store, body, NQUADS.media_type)
         else:
             self.update(f"INSERT DATA {{ {self._data(quads)} }}")
 
