@@ -206,6 +206,15 @@ def spelled(among: Sequence[Format] = RDF_FORMATS) -> str:
     return ", ".join("/".join(f.names[:2]) for f in among)
 
 
+def listed(among: Sequence[Format] = RDF_FORMATS) -> str:
+    """The formats of ``among`` by title and preferred media type, for a 415 answer.
+
+    >>> listed(GRAPH_FORMATS[:2])
+    'Turtle (text/turtle), N-Triples (application/n-triples)'
+    """
+    return ", ".join(f"{f.title} ({f.media_type})" for f in among)
+
+
 def find_format(name: str, among: Sequence[Format] = RDF_FORMATS, what: str = "") -> Format:
     """The format of ``among`` with this name, alias or media type (case and surrounding
     blanks ignored), or an InputError naming the choices. A canonical name wins over

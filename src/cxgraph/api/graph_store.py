@@ -41,7 +41,7 @@ from cxgraph.api.state import SettingsDep, get_kg, get_sandbox, get_settings, wr
 from cxgraph.api.writes import authorize, parse_in_worker
 from cxgraph.changes import UPDATES_GRAPH, require_data_graph
 from cxgraph.errors import InputError, QueryError
-from cxgraph.formats import DATASET_FORMATS, GRAPH_FORMATS
+from cxgraph.formats import DATASET_FORMATS, GRAPH_FORMATS, listed
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.sandbox import Sandbox
 from cxgraph.sources import Source, format_for_media_type
@@ -313,8 +313,8 @@ async def _write_request(
         raise ProtocolError(
             415,
             "unsupported_media_type",
-            "send a graph as Turtle, N-Triples, JSON-LD or RDF/XML with its "
-            f"Content-Type, not {media or 'none'}",
+            f"send a graph as one of {listed(GRAPH_FORMATS)}, with its Content-Type, "
+            f"not {media or 'none'}",
         )
     body = await read_body(request, settings.max_upload_bytes, "the graph")
     graph = target.graph or UPDATES_GRAPH

@@ -42,6 +42,7 @@ from cxgraph.api.state import SettingsDep, get_kg, get_sandbox, get_settings, in
 from cxgraph.changes import Changes, updating
 from cxgraph.config import Settings
 from cxgraph.errors import InputError, WriteRefused
+from cxgraph.formats import RDF_FORMATS, listed
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.sandbox import Sandbox
 from cxgraph.sources import (
@@ -230,7 +231,7 @@ async def _upload_source(request: Request, media: str, body: bytes, settings: Se
         raise ProtocolError(
             415,
             "unsupported_media_type",
-            "send Turtle, TriG, N-Triples, N-Quads, JSON-LD or RDF/XML with "
-            "its Content-Type (or a file name with its extension)",
+            f"send one of {listed(RDF_FORMATS)}, with its Content-Type (or a file "
+            "name with its extension)",
         )
     return Source(name, content, fmt)
