@@ -29,6 +29,7 @@ from cxgraph.cli import app, hoist_shared_options
 from cxgraph.config import Settings, store_location
 from cxgraph.errors import InputError, StoreError, WriteRefused
 from cxgraph.pipeline import KnowledgeGraph, attach_knowledge_graph, build_knowledge_graph
+from cxgraph.sources import Source, SourceFormat
 from cxgraph.store import Store
 from cxgraph.store.location import Credentials, Dialect, RemoteLocation
 from cxgraph.store.remote import SKOLEM_PREFIX, RemoteStore, query_form, with_values
@@ -156,6 +157,27 @@ def test_library_writes_on_a_remote_store_equal_embedded(remote: RemoteLocation)
         kg.drop_graph(ox.NamedNode("urn:cxgraph:graph:data:fixes"))
     assert _report(far) == _report(near)
     assert UNMET in {(f.rule, f.focus) for f in far.findings}
+
+
+@pytest.mark.server
+def test_reloading_replaces_graphs_even_with_empty_sources(remote: RemoteLocation) -> None:
+    files = [ROOT / "data" / "salon.ttl", ROOT / "data" / "telecom.ttl"]
+    far = build_knowledge_graph(files, store_path=remote)
+    near = build_knowledge_graph(files)
+    again = [
+        Source("salon.ttl", b"", SourceFormat.TURTLE),
+        Source(
+            "telecom.trig",
+            b"<urn:cxgraph:graph:data:telecom> { <urn:x:a> <urn:x:b> <urn:x:c> }",
+            SourceFormat.TRIG,
+        ),
+    ]
+    for kg in (far, near):
+        kg.load(again)
+    assert _report(far) == _report(near)
+    assert far.store.count(ox.NamedNode("urn:cxgraph:graph:data:salon")) == 0
+    assert far.store.count(ox.NamedNode("urn:cxgraph:graph:data:telecom")) == 1
+    assert not [g for g in far.store.graphs() if "loading" in g.value]
 
 
 @pytest.mark.server

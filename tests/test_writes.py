@@ -244,3 +244,36 @@ def test_cli_update_refusals_exit_2_and_change_nothing(tmp_path: Path) -> None:
 
 def test_resources_are_the_samples() -> None:
     assert any(p.name == "salon.ttl" for p in resources.sample_files())
+
+
+def test_load_replaces_graphs_with_empty_sources_too() -> None:
+    kg = samples()
+    telecom = ox.NamedNode("urn:cxgraph:graph:data:telecom")
+    salon = ox.NamedNode("urn:cxgraph:graph:data:salon")
+    loaded = kg.load(
+        [
+            Source("telecom.ttl", b"<urn:x:a> <urn:x:b> <urn:x:c> .", SourceFormat.TURTLE),
+            Source("salon.ttl", b"", SourceFormat.TURTLE),
+        ]
+    )
+    assert loaded["sources"] == {"telecom.ttl": 1, "salon.ttl": 0}
+    assert kg.store.count(telecom) == 1
+    assert kg.store.has_graph(salon) and kg.store.count(salon) == 0
+    assert not any(f.focus.startswith(SALON) for f in kg.findings)
+    assert not [g for g in kg.store.graphs() if "loading" in g.value]
+    assert_as_recomputed(kg)
+
+
+def test_load_replaces_the_graphs_a_dataset_names() -> None:
+    kg = samples()
+    fixes = f"<{FIXES_GRAPH}> {{ " + " ".join(
+        f"<{t.subject.value}> <{t.predicate.value}> <{t.object.value}> ." for t in FIX_TRIPLES
+    )
+    kg.load([Source("first.trig", (fixes + " }").encode(), SourceFormat.TRIG)])
+    assert set(kg.store.triples([FIXES])) == set(FIX_TRIPLES)
+    assert UNMET not in findings(kg)
+    again = f"<{FIXES_GRAPH}> {{ <urn:x:a> <urn:x:b> <urn:x:c> }}"
+    kg.load([Source("second.trig", again.encode(), SourceFormat.TRIG)])
+    assert kg.store.count(FIXES) == 1
+    assert UNMET in findings(kg)
+    assert not [g for g in kg.store.graphs() if "loading" in g.value]

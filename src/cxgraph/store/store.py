@@ -96,52 +96,65 @@ class Store:
 
         A triple format (Turtle, N-Triples, JSON-LD, RDF/XML) is parsed by pyoxigraph
         straight into the store, one transaction per source, no quad passing through
-        Python: into the source's data graph when the store does not hold it yet, else
-        into a scratch graph that replaces it (``MOVE``) once every source has loaded. A
-        dataset (TriG, N-Quads) is parsed into a staging store, its graph names checked,
-        then copied in as N-Quads. If any source fails, every graph the batch created is
+        Python; a dataset (TriG, N-Quads) is parsed into a staging store first, its graph
+        names checked, then copied in. Each graph goes straight to its name when the store
+        does not hold that graph yet, else into a scratch graph. Once every source has
+        loaded, one update replaces each held graph by its scratch graph (an empty source
+        leaves its graph empty). If any source fails, every graph the batch created is
         dropped, so the store is as it was. Returns the number of quads per source name."""
         counts: dict[str, int] = {}
         created: list[oxi.NamedNode] = []
-        moves: list[tuple[oxi.NamedNode, oxi.NamedNode]] = []
-        batch: dict[oxi.NamedNode, oxi.NamedNode] = {}  # data graph -> graph loaded into
-        datasets: list[oxi.Store] = []
+        batch: dict[oxi.NamedNode, oxi.NamedNode] = {}  # graph -> the graph loaded into
+        replaced: list[tuple[oxi.NamedNode, oxi.NamedNode]] = []  # (scratch, graph)
+
+        def staged(graph: oxi.NamedNode) -> oxi.NamedNode:
+            """Where ``graph``'s triples go in this batch (sources may share a graph)."""
+            if graph not in batch:
+                scratch = oxi.NamedNode(f"{_LOADING_PREFIX}{len(batch)}")
+                into = scratch if db.contains_named_graph(graph) else graph
+                if into == scratch:
+                    replaced.append((scratch, graph))
+                    if db.contains_named_graph(scratch):  # left by a killed process
+                        db.remove_graph(scratch)
+                db.add_graph(into)  # an empty source still names its graph
+                batch[graph] = into
+                created.append(into)
+            return batch[graph]
+
         with self.lock:
             db = self._ox
             try:
-                for n, source in enumerate(sources):
-                    if source.format.is_dataset:
-                        staging = oxi.Store()
-                        parse_into(staging, source)
-                        counts[source.name] = len(staging)
-                        datasets.append(staging)
-                        continue
-                    target = graph_for_source(Path(source.name).stem)
-                    graph = batch.get(target)
-                    if graph is None:  # sources with the same stem share one graph
-                        taken = db.contains_named_graph(target)
-                        graph = oxi.NamedNode(f"{_LOADING_PREFIX}{n}") if taken else target
-                        batch[target] = graph
-                        created.append(graph)
-                        if taken:
-                            moves.append((graph, target))
+                for source in sources:
                     before = len(db)
-                    load_triples(db, source, graph)
+                    if source.format.is_dataset:
+                        dataset = oxi.Store()
+                        parse_into(dataset, source)
+                        for named in dataset.named_graphs():
+                            assert isinstance(named, oxi.NamedNode)  # parse_into named them
+                            into = staged(named)
+                            db.extend(
+                                oxi.Quad(q.subject, q.predicate, q.object, into)
+                                for q in dataset.quads_for_pattern(None, None, None, named)
+                            )
+                    else:
+                        into = staged(graph_for_source(Path(source.name).stem))
+                        load_triples(db, source, into)
                     counts[source.name] = len(db) - before
             except BaseException:
                 for graph in created:
                     if db.contains_named_graph(graph):
                         db.remove_graph(graph)
                 raise
-            for scratch, target in moves:
-                # both names are IRIs cxgraph made (graph_for_source keeps [A-Za-z0-9._-])
-                db.update(f"MOVE GRAPH {scratch} TO GRAPH {target}")
-            for staging in datasets:
-                for named in staging.named_graphs():
-                    # parse_into named every blank-node graph
-                    if isinstance(named, oxi.NamedNode) and db.contains_named_graph(named):
-                        db.remove_graph(named)
-                db.load(staging.dump(format=oxi.RdfFormat.N_QUADS) or b"", oxi.RdfFormat.N_QUADS)
+            if replaced:
+                # every name is an IRI cxgraph made or a NamedNode pyoxigraph checked; one
+                # update, so a store running an update in one transaction replaces all or none
+                db.update(
+                    " ;\n".join(
+                        f"DROP SILENT GRAPH {graph} ; MOVE SILENT GRAPH {scratch} TO GRAPH "
+                        f"{graph} ; CREATE SILENT GRAPH {graph}"
+                        for scratch, graph in replaced
+                    )
+                )
         return counts
 
     def load_ontology(self, source: Source) -> int:
