@@ -318,6 +318,18 @@ def test_upload_raw_body(writer: TestClient) -> None:
     assert not ask(writer, UNMET_KNOW_WAIT)
 
 
+def test_an_empty_upload_empties_the_graph_of_its_name(writer: TestClient) -> None:
+    response = writer.post(
+        "/upload?name=salon.ttl", content=b"", headers={"content-type": "text/turtle", **AUTH}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["triples"] == 0
+    kg = kg_of(writer)
+    salon = ox.NamedNode("urn:cxgraph:graph:data:salon")
+    assert kg.store.has_graph(salon) and kg.store.count(salon) == 0
+    assert not any(f.focus.startswith(SALON) for f in kg.findings)
+
+
 def test_upload_multipart_replaces_the_graph_of_the_same_name(writer: TestClient) -> None:
     files = {"file": ("fixes.ttl", MODEL.encode(), "application/octet-stream")}
     assert writer.post("/upload", files=files, headers=AUTH).status_code == 200

@@ -190,16 +190,23 @@ async def parse_in_worker(
     request: Request, source: Source, graph: ox.NamedNode | None = None
 ) -> Source:
     """``source`` parsed in a sandbox worker, under the deadline (a 48 MB Turtle file
-    full of blank nodes took 67 s to parse), and handed back as N-Quads, which the server
-    then reads in linear time, outside and then inside the write lock."""
-    nquads = await in_worker(request, UPLOAD_PARSING, source, graph)
-    return Source(source.name, nquads, SourceFormat.NQUADS)
+    full of blank nodes took 67 s to parse), and handed back in a format the server then
+    reads in linear time, outside and then inside the write lock: N-Quads for a dataset or
+    a given ``graph``, else N-Triples (so that the source still replaces its data graph when
+    it holds no triple)."""
+    lines = await in_worker(request, UPLOAD_PARSING, source, graph)
+    as_triples = graph is None and not source.format.is_dataset
+    return Source(source.name, lines, SourceFormat.NTRIPLES if as_triples else SourceFormat.NQUADS)
 
 
 def _parse_in_worker(source: Source, graph: ox.NamedNode | None) -> bytes:
-    """Runs in a worker: ``source`` as N-Quads (InputError when it does not parse)."""
+    """Runs in a worker: ``source`` as N-Quads, or as N-Triples for a triple format read
+    into its own data graph (InputError when it does not parse)."""
     scratch = scratch_dataset()
     parse_into(scratch, source, graph)
+    if graph is None and not source.format.is_dataset:
+        triples = (q.triple for q in scratch.quads_for_pattern(None, None, None, None))
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
     quads = scratch.quads_for_pattern(None, None, None, None)
     return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
 
