@@ -19,7 +19,8 @@ from functools import cache
 import pyoxigraph as ox
 
 from cxgraph.errors import InputError
-from cxgraph.namespaces import GAPS_GRAPH, RDFS_LABEL
+from cxgraph.gap_scope import IN_SCOPE, SCOPE, rule_iri, scoped_text
+from cxgraph.namespaces import GAPS_GRAPH, GRAPH_PREFIX, RDFS_LABEL
 from cxgraph.queries import SavedQuery, saved_queries
 from cxgraph.store import Store
 
@@ -128,6 +129,28 @@ def write_gaps(
         return _count_gaps(store)
 
 
+def write_scoped_gaps(
+    store: Store, rules: Sequence[str], scope: ox.NamedNode, *, language: str = "en"
+) -> None:
+    """Re-run the named rules only for the foci the ``scope`` graph names for each (see
+    :mod:`cxgraph.gap_scope`; written by incremental maintenance), replacing their
+    findings on those foci; every rule named must be scopable (:func:`scoped_insert_text`).
+    """
+    chosen = select_rules(rules)
+    language = label_language(language)
+    named = f"<{SCOPE}>"
+    with store.lock:
+        store.update(_FORGET_SCOPED.replace(named, str(scope)))
+        using = f"{_using(store)}\nUSING NAMED {scope}"
+        for rule in chosen:
+            text = scoped_insert_text(rule, language)
+            if text is None:
+                raise ValueError(f"gap rule {rule.name} cannot be scoped")
+            store.update(text.replace("$using", using).replace(named, str(scope)))
+        _split_evidence(store)
+        label_blank_foci(store, scope=scope)
+
+
 def detect_gaps(
     store: Store,
     rules: Sequence[str] | None = None,
@@ -191,6 +214,7 @@ def read_findings(store: Store) -> list[Finding]:
 # -- writing findings inside the store ---------------------------------------------------
 
 _PENDING = "urn:cxgraph:gap:pending-evidence"
+_SCRATCH_PREFIX = GRAPH_PREFIX + "reasoning:"
 _EVIDENCE_VARIABLE = re.compile(r"AS\s+\?(evidence\w*)\s*\)")
 # A rule's SELECT becomes a subquery; around it the gap resource is built: its IRI from a
 # digest of the focus IRI (the same as Finding.iri), the message (the rule's title when
@@ -232,6 +256,17 @@ PREFIX cx: <https://w3id.org/cxgraph#>
 DELETE { GRAPH <urn:cxgraph:graph:gaps> { ?gap ?p ?o } }
 WHERE { VALUES ?rule { $rules } GRAPH <urn:cxgraph:graph:gaps> { ?gap cx:rule ?rule ; ?p ?o } }
 """
+# the findings, on the foci the scope graph names for their rule, that a scoped run replaces
+_FORGET_SCOPED = f"""
+PREFIX cx: <https://w3id.org/cxgraph#>
+DELETE {{ GRAPH <urn:cxgraph:graph:gaps> {{ ?gap ?p ?o }} }}
+WHERE {{
+  GRAPH <{SCOPE}> {{ ?scopeRule <{IN_SCOPE}> ?focus }}
+  GRAPH <urn:cxgraph:graph:gaps> {{ ?gap cx:focus ?focus ; cx:rule ?rule }}
+  FILTER(STR(?scopeRule) = CONCAT("{rule_iri("")}", STR(?rule)))
+  GRAPH <urn:cxgraph:graph:gaps> {{ ?gap ?p ?o }}
+}}
+"""
 _COUNT = (
     "PREFIX cx: <https://w3id.org/cxgraph#> SELECT (COUNT(?gap) AS ?n) "
     "WHERE { GRAPH <urn:cxgraph:graph:gaps> { ?gap a cx:Gap } }"
@@ -260,6 +295,17 @@ SELECT ?gap ?rule ?focus WHERE {
 """
 
 
+_BLANK_SCOPED_GAPS = f"""
+PREFIX cx: <https://w3id.org/cxgraph#>
+SELECT DISTINCT ?gap ?rule ?focus WHERE {{
+  GRAPH <{SCOPE}> {{ ?scopeRule <{IN_SCOPE}> ?focus }}
+  FILTER(isBlank(?focus))
+  GRAPH <urn:cxgraph:graph:gaps> {{ ?gap cx:focus ?focus ; cx:rule ?rule }}
+  FILTER(isBlank(?gap))
+}}
+"""
+
+
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 _PREFERRED_LANGUAGE = re.compile(r'(langMatches\(lang\(\?\w+\), )"en"\)')
 
@@ -276,7 +322,19 @@ def insert_text(rule: SavedQuery, language: str = "en") -> str:
     """The SPARQL update that writes a rule's findings into the gaps graph (with a
     ``$using`` placeholder for the graphs it reads); labels preferred in ``language``
     (a tag checked by :func:`label_language`) instead of the rule's ``"en"``."""
-    text = _PREFERRED_LANGUAGE.sub(rf'\1"{label_language(language)}")', rule.text)
+    return _compose(rule, rule.text, language)
+
+
+@cache
+def scoped_insert_text(rule: SavedQuery, language: str = "en") -> str | None:
+    """:func:`insert_text` restricted to the foci the scope graph names for the rule
+    (see :mod:`cxgraph.gap_scope`), or None when the rule cannot be scoped."""
+    text = scoped_text(rule.text, rule.name)
+    return None if text is None else _compose(rule, text, language)
+
+
+def _compose(rule: SavedQuery, text: str, language: str) -> str:
+    text = _PREFERRED_LANGUAGE.sub(rf'\1"{label_language(language)}")', text)
     cut = text.index("\nSELECT") + 1
     prologue, select = text[:cut], text[cut:]
     variables = _EVIDENCE_VARIABLE.findall(select)
@@ -296,10 +354,17 @@ def insert_text(rule: SavedQuery, language: str = "en") -> str:
     return prologue + text
 
 
+def rule_graphs(store: Store) -> list[ox.NamedNode]:
+    """The graphs gap rules read: every graph but the gaps graph and scratch graphs."""
+    return [
+        g for g in store.graphs() if g != GAPS_GRAPH and not g.value.startswith(_SCRATCH_PREFIX)
+    ]
+
+
 def _using(store: Store) -> str:
     """``USING`` clauses that make the rules read the union of every graph but the gaps
     graph (an update has no union default graph)."""
-    return "\n".join(f"USING {g}" for g in store.graphs() if g != GAPS_GRAPH)
+    return "\n".join(f"USING {g}" for g in rule_graphs(store))
 
 
 def _literal(text: str) -> str:
@@ -317,14 +382,16 @@ def _count_gaps(store: Store) -> int:
     return int(row["n"].value)
 
 
-def label_blank_foci(store: Store) -> None:
+def label_blank_foci(store: Store, *, scope: ox.NamedNode | None = None) -> None:
     """Give each finding whose focus is a blank node a stable gap IRI and label.
 
     pyoxigraph names parsed blank nodes at random, so the label is derived from what the
     asserted data says about the node: a digest of its sorted outgoing and incoming
     triples (other blank nodes written as ``_:``). Nodes with identical descriptions are
-    indistinguishable one hop out and are numbered in an arbitrary, harmless order."""
-    rows = list(store.query(_BLANK_GAPS, union=False))  # type: ignore[arg-type]
+    indistinguishable one hop out and are numbered in an arbitrary, harmless order.
+    With ``scope``: only the findings on foci that scope graph names (a scoped re-run)."""
+    query = _BLANK_GAPS if scope is None else _BLANK_SCOPED_GAPS.replace(f"<{SCOPE}>", str(scope))
+    rows = list(store.query(query, union=False))  # type: ignore[arg-type]
     if not rows:
         return
     labels = blank_labels(store, {r["focus"] for r in rows})

@@ -6,8 +6,11 @@ brought up to date without re-reasoning everything (delete-and-rederive, DRed).
 2. *Rederivation*: each overdeleted (or removed) triple that still has a derivation in one
    step from what remains is put back; it seeds step 3 with the added triples.
 3. *Insertion*: the semi-naive engine runs from that seed (``FixpointEngine(seeded=True)``).
-4. Gap rules that read a changed predicate or class are re-run; the others keep their
-   findings. Changes to the ontology's axioms (a TBox change) fall back to a full run.
+4. Gap rules are re-run only for the foci the changed triples (asserted and inferred,
+   added and removed) can reach through the rule's patterns (:mod:`cxgraph.gap_scope`);
+   a rule the scope analysis cannot read, or a very large change, re-runs the rules that
+   read a changed predicate or class over the whole store. Changes to the ontology's
+   axioms (a TBox change) fall back to a full run.
 
 Tests prove the result equal to a full re-run on the same asserted data.
 """
@@ -22,12 +25,12 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from cxgraph.fixpoint import DELTA, FixpointEngine, graph_keys
-from cxgraph.gaps import gap_rules, write_gaps
+from cxgraph.fixpoint import FixpointEngine, graph_keys, scratch_graph
+from cxgraph.gap_scope import IN_SCOPE, rule_iri, scope_update
+from cxgraph.gaps import gap_rules, rule_graphs, scoped_insert_text, write_gaps, write_scoped_gaps
 from cxgraph.namespaces import (
     CX,
     GAPS_GRAPH,
-    GRAPH_PREFIX,
     INFERRED_GRAPH,
     OWL,
     PREFIXES,
@@ -47,8 +50,9 @@ from cxgraph.rules import (
 from cxgraph.store import Store
 from cxgraph.store.backend import StoreBackend
 
-_REMOVED = ox.NamedNode(GRAPH_PREFIX + "reasoning:removed")
-_OVERDELETED = ox.NamedNode(GRAPH_PREFIX + "reasoning:overdeleted")
+_IN_SCOPE = ox.NamedNode(IN_SCOPE)
+SCOPED_CHANGE_LIMIT = 20_000
+"""Above this many changed triples the touched gap rules re-run over the whole store."""
 _TBOX_NAMESPACES = (OWL, RDFS)
 _TBOX_TYPES = {
     OWL + "Class",
@@ -63,6 +67,23 @@ _TBOX_TYPES = {
 _LABEL = RDFS + "label"
 _FOCUS, _EVIDENCE, _RULE = (ox.NamedNode(CX + name) for name in ("focus", "evidence", "rule"))
 _TYPE = RDF + "type"
+
+
+@dataclass(frozen=True)
+class _Scratch:
+    """The scratch graphs of one write, under names not used before (see
+    :func:`cxgraph.fixpoint.scratch_graph`)."""
+
+    removed: ox.NamedNode = field(default_factory=lambda: scratch_graph("removed"))
+    overdeleted: ox.NamedNode = field(default_factory=lambda: scratch_graph("overdeleted"))
+    seed: ox.NamedNode = field(default_factory=lambda: scratch_graph("seed"))
+    changed: ox.NamedNode = field(default_factory=lambda: scratch_graph("changed"))
+    scope: ox.NamedNode = field(default_factory=lambda: scratch_graph("gap-scope"))
+
+    def drop(self, db: StoreBackend) -> None:
+        for g in (self.removed, self.overdeleted, self.seed, self.changed, self.scope):
+            if db.contains_named_graph(g):
+                db.remove_graph(g)
 
 
 @dataclass
@@ -107,40 +128,51 @@ def apply_change(
     rules = compile_rules(store)
     db = store.backend
     sources = [*store.asserted_graphs(), INFERRED_GRAPH]
-    for g in (_REMOVED, _OVERDELETED, DELTA):
-        if db.contains_named_graph(g):
-            db.remove_graph(g)
-
-    gone = _remove(store, removals, report)
-    touched: Keys = set()
-    if gone:
-        db.extend(ox.Quad(t.subject, t.predicate, t.object, _REMOVED) for t in gone)
-        touched |= graph_keys(db, _REMOVED)
-        _overdelete(db, rules, sources, report)
-        touched |= graph_keys(db, _OVERDELETED) if db.contains_named_graph(_OVERDELETED) else set()
-        _rederive(db, rules, sources, report)
-    new = [q for q in additions if q not in db]
-    db.extend(new)
-    report.added = len(new)
-    if new:
-        # a triple now asserted is no longer the reasoner's to hold
-        for q in new:
-            db.remove(ox.Quad(q.subject, q.predicate, q.object, INFERRED_GRAPH))
-        db.extend(ox.Quad(q.subject, q.predicate, q.object, DELTA) for q in new)
-    if db.contains_named_graph(DELTA):
-        touched |= graph_keys(db, DELTA)
-        engine = FixpointEngine(db, sources)
-        engine.run(rules, report.inferred_added, seeded=True)
-        touched |= engine.touched
-    for g in (_REMOVED, _OVERDELETED):
-        if db.contains_named_graph(g):
-            db.remove_graph(g)
-    relabelled = {
-        q.subject.value
-        for q in [*additions, *removals]
-        if q.predicate.value == _LABEL and isinstance(q.subject, ox.NamedNode)
-    }
-    _refresh_gaps(store, touched, relabelled, report, language)
+    scratch = _Scratch()
+    try:
+        present = [q for q in removals if q in db]
+        gone = _remove(store, present, report)
+        touched: Keys = set()
+        if gone:
+            _put(db, scratch.removed, gone)
+            touched |= graph_keys(db, scratch.removed)
+            _overdelete(db, rules, sources, scratch, report)
+            if db.contains_named_graph(scratch.overdeleted):
+                touched |= graph_keys(db, scratch.overdeleted)
+            _rederive(db, rules, sources, scratch, report)
+        new = [q for q in additions if q not in db]
+        db.extend(new)
+        report.added = len(new)
+        # what the gap rules may see differently: the asserted changes, what was
+        # overdeleted (some of it rederived) and, below, what the insertion phase adds
+        _put(db, scratch.changed, [q.triple for q in [*present, *new]])
+        for g in (scratch.removed, scratch.overdeleted):
+            if db.contains_named_graph(g):
+                db.update(f"ADD {g} TO {scratch.changed}")
+        if new:
+            # a triple now asserted is no longer the reasoner's to hold
+            for q in new:
+                db.remove(ox.Quad(q.subject, q.predicate, q.object, INFERRED_GRAPH))
+            _put(db, scratch.seed, [q.triple for q in new])
+        if db.contains_named_graph(scratch.seed):
+            touched |= graph_keys(db, scratch.seed)
+            engine = FixpointEngine(db, sources)
+            engine.run(rules, report.inferred_added, seed=scratch.seed, record=scratch.changed)
+            touched |= engine.touched
+        relabelled = {
+            q.subject.value
+            for q in [*additions, *removals]
+            if q.predicate.value == _LABEL and isinstance(q.subject, ox.NamedNode)
+        }
+        blanks = {
+            t
+            for q in [*present, *new]
+            for t in (q.subject, q.object)
+            if isinstance(t, ox.BlankNode)
+        }
+        _refresh_gaps(store, scratch, touched, relabelled, blanks, report, language)
+    finally:
+        scratch.drop(db)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -169,10 +201,10 @@ def _full(
     return report
 
 
-def _remove(store: Store, removals: list[ox.Quad], report: ChangeReport) -> list[ox.Triple]:
-    """Remove asserted quads; return the triples no asserted graph holds any more."""
+def _remove(store: Store, present: list[ox.Quad], report: ChangeReport) -> list[ox.Triple]:
+    """Remove asserted quads (present in the store); return the triples no asserted graph
+    holds any more."""
     db = store.backend
-    present = [q for q in removals if q in db]
     remove_atomically(db, present)
     report.removed = len(present)
     asserted = set(store.asserted_graphs())
@@ -218,15 +250,24 @@ def _put(db: StoreBackend, graph: ox.NamedNode, triples: Iterable[ox.Triple]) ->
 
 
 def _overdelete(
-    db: StoreBackend, rules: list[Rule], sources: list[ox.NamedNode], report: ChangeReport
+    db: StoreBackend,
+    rules: list[Rule],
+    sources: list[ox.NamedNode],
+    scratch: _Scratch,
+    report: ChangeReport,
 ) -> None:
     """Move to the overdeleted graph every inferred triple derivable through the removed
     ones, evaluating bodies over the old database (what remains plus what was removed)."""
-    old: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [*sources, _REMOVED, _OVERDELETED]
-    delta = _triples_of(db, _REMOVED)
+    old: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+        *sources,
+        scratch.removed,
+        scratch.overdeleted,
+    ]
+    delta = _triples_of(db, scratch.removed)
     overdeleted: set[ox.Triple] = set()
     while delta:
-        _put(db, DELTA, delta)
+        step = scratch_graph("overdelete")
+        _put(db, step, delta)
         keys = _keys_of(delta)
         found: set[ox.Triple] = set()
         for rule in rules:
@@ -234,17 +275,17 @@ def _overdelete(
                 if not atom.matches(keys):
                     continue
                 result = db.query(
-                    render_construct(rule, i, DELTA),
+                    render_construct(rule, i, step),
                     default_graph=old,
-                    named_graphs=[DELTA],
+                    named_graphs=[step],
                     substitutions=rule.bindings(),  # type: ignore[arg-type]
                 )
                 for t in map(restore_blanks, result):  # type: ignore[arg-type]
                     if t not in overdeleted and t not in found and _in(db, t, INFERRED_GRAPH):
                         found.add(t)
-        db.remove_graph(DELTA)
+        db.remove_graph(step)
         overdeleted |= found
-        _put(db, _OVERDELETED, found)
+        _put(db, scratch.overdeleted, found)
         delta = found
     report.overdeleted = len(overdeleted)
     for t in overdeleted:
@@ -256,13 +297,17 @@ def _in(db: StoreBackend, t: ox.Triple, graph: ox.NamedNode) -> bool:
 
 
 def _rederive(
-    db: StoreBackend, rules: list[Rule], sources: list[ox.NamedNode], report: ChangeReport
+    db: StoreBackend,
+    rules: list[Rule],
+    sources: list[ox.NamedNode],
+    scratch: _Scratch,
+    report: ChangeReport,
 ) -> None:
     """Put back the overdeleted or removed triples that still follow in one step from what
-    remains; they seed the insertion phase in :data:`DELTA`."""
+    remains; they seed the insertion phase (``scratch.seed``)."""
     known = set(sources)
     rederived: set[ox.Triple] = set()
-    for candidate in (_OVERDELETED, _REMOVED):
+    for candidate in (scratch.overdeleted, scratch.removed):
         if not db.contains_named_graph(candidate):
             continue
         keys = _keys_of(_triples_of(db, candidate))
@@ -287,7 +332,7 @@ def _rederive(
                         rederived.add(t)
     report.rederived = len(rederived)
     _put(db, INFERRED_GRAPH, rederived)
-    _put(db, DELTA, rederived)
+    _put(db, scratch.seed, rederived)
 
 
 def _mentions(text: str, key: tuple[str, str | None]) -> bool:
@@ -304,22 +349,80 @@ def _mentions(text: str, key: tuple[str, str | None]) -> bool:
 
 def _refresh_gaps(
     store: Store,
+    scratch: _Scratch,
     touched: Keys,
     relabelled: set[str],
+    blanks: set[ox.BlankNode],
     report: ChangeReport,
     language: str,
 ) -> None:
-    """Re-run, inside the store, the gap rules that read something the change touched and
-    those whose findings name a relabelled resource (their messages quote labels)."""
-    rerun = {
-        rule.name
-        for rule in gap_rules()
-        if any(_mentions(rule.text, key) for key in touched if key[0] != _LABEL)
+    """Bring the findings up to date inside the store. Each rule the scope analysis reads
+    is re-run for the foci the changed graph reaches (and for its findings on blank nodes
+    whose asserted description changed: their labels derive from it); the others, or
+    every rule after a change too large to scope, re-run over the whole store when they
+    read something the change touched or their findings name a relabelled resource."""
+    db = store.backend
+    rules = gap_rules()
+    size = _size(db, scratch.changed, SCOPED_CHANGE_LIMIT)
+    scopable = {
+        r.name: r.text
+        for r in rules
+        if size < SCOPED_CHANGE_LIMIT and scoped_insert_text(r, language) is not None
     }
-    rerun |= _rules_naming(store, relabelled)
-    report.rules_rerun = sorted(rerun)
-    if rerun:
-        write_gaps(store, sorted(rerun), replace=False, language=language)
+    rerun: set[str] = set()
+    if scopable and size:
+        graphs = [g.value for g in rule_graphs(store)]
+        update = scope_update(scopable, graphs, scratch.changed.value, scratch.scope.value)
+        if update is not None:
+            db.update(update)
+        db.extend(
+            ox.Quad(ox.NamedNode(rule_iri(name)), _IN_SCOPE, b, scratch.scope)
+            for b, name in _rules_on(store, blanks)
+            if name in scopable
+        )
+        scoped = _scoped_rules(db, scratch.scope)
+        if scoped:
+            write_scoped_gaps(store, sorted(scoped), scratch.scope, language=language)
+        rerun |= scoped
+    whole = {
+        rule.name
+        for rule in rules
+        if rule.name not in scopable
+        and any(_mentions(rule.text, key) for key in touched if key[0] != _LABEL)
+    }
+    whole |= _rules_naming(store, relabelled) - set(scopable)
+    if whole:
+        write_gaps(store, sorted(whole), replace=False, language=language)
+    report.rules_rerun = sorted(rerun | whole)
+
+
+_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT * WHERE { GRAPH $g { ?s ?p ?o } } LIMIT $cap } }"
+_SCOPED_RULES = f"SELECT DISTINCT ?r WHERE {{ GRAPH $g {{ ?r <{IN_SCOPE}> ?f }} }}"
+
+
+def _size(db: StoreBackend, graph: ox.NamedNode, cap: int) -> int:
+    """How many quads ``graph`` holds, counting no further than ``cap``."""
+    rows = db.query(_SIZE.replace("$g", str(graph)).replace("$cap", str(cap)))
+    return int(next(iter(rows))["n"].value)  # type: ignore[arg-type]
+
+
+def _scoped_rules(db: StoreBackend, scope: ox.NamedNode) -> set[str]:
+    """The rules the scope graph names foci for."""
+    prefix = rule_iri("")
+    rows = db.query(_SCOPED_RULES.replace("$g", str(scope)))
+    return {row["r"].value.removeprefix(prefix) for row in rows}  # type: ignore[union-attr]
+
+
+def _rules_on(store: Store, blanks: set[ox.BlankNode]) -> set[tuple[ox.BlankNode, str]]:
+    """The stored findings on these blank nodes, as (focus, rule): their labels derive from
+    the node's asserted description, so they are re-run when it changes."""
+    found = set()
+    for b in blanks:
+        for q in store.quads(None, _FOCUS, b, GAPS_GRAPH):
+            for r in store.quads(q.subject, _RULE, None, GAPS_GRAPH):
+                if isinstance(r.object, ox.Literal):
+                    found.add((b, r.object.value))
+    return found
 
 
 def _rules_naming(store: Store, iris: set[str]) -> set[str]:
