@@ -22,6 +22,7 @@ from cxgraph.namespaces import GAPS_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.profiles import WriteValidation
 from cxgraph.sources import Source, SourceFormat
+from cxgraph.store import Store
 from tests.salon_edits import FIX_UNMET_NEED, FIXES_GRAPH, SALON, UNMET
 
 CX = "https://w3id.org/cxgraph#"
@@ -277,3 +278,37 @@ def test_load_replaces_the_graphs_a_dataset_names() -> None:
     assert kg.store.count(FIXES) == 1
     assert UNMET in findings(kg)
     assert not [g for g in kg.store.graphs() if "loading" in g.value]
+
+
+def test_cli_update_needs_a_store_holding_a_model(tmp_path: Path) -> None:
+    """Nothing is loaded into a store by ``update``: not the samples into an empty one,
+    not ``--data`` next to ``--store``; the store is not even created."""
+    store = tmp_path / "store"
+    code, _, err = run(
+        "update", "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }", "--store", str(store)
+    )
+    assert code == 2 and "no store here" in err
+    assert not store.exists()
+    code, _, err = run("update", FIX_UNMET_NEED, "--store", str(store), "--data", str(tmp_path))
+    assert code == 2 and "--data" in err
+
+
+def test_cli_update_does_not_recompute_a_current_store(tmp_path: Path) -> None:
+    """A store whose inference and gaps are current is updated incrementally: a marker
+    planted in the inferred graph (which a full recompute would drop) survives."""
+    store = tmp_path / "store"
+    run("gaps", "--store", str(store))
+    kg = build_knowledge_graph(store_path=store)
+    marker = ox.Quad(ox.NamedNode("urn:x:m"), ox.NamedNode("urn:x:m"), ox.NamedNode("urn:x:m"))
+    kg.store.insert([ox.Quad(marker.subject, marker.predicate, marker.object, INFERRED_GRAPH)])
+    kg.store.flush()
+    del kg
+    gc.collect()
+    code, out, _ = run(
+        "update", "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }", "--store", str(store)
+    )
+    assert code == 0, out
+    assert json.loads(out)["findings"] == json.loads(out)["findings_before"]
+    reopened = Store(store)
+    held = set(reopened.quads(None, None, None, INFERRED_GRAPH))
+    assert ox.Quad(marker.subject, marker.predicate, marker.object, INFERRED_GRAPH) in held

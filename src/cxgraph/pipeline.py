@@ -217,6 +217,37 @@ def open_store(store_path: Path | RemoteLocation | None = None) -> Store:
     return store
 
 
+def open_knowledge_graph(
+    store_path: Path | RemoteLocation,
+    *,
+    profile: ReasoningProfile = ReasoningProfile.RULES,
+    language: str = "en",
+    write_validation: WriteValidation = WriteValidation.OFF,
+) -> KnowledgeGraph:
+    """The model a persistent or remote store holds, to write to: nothing is loaded (no
+    samples), and inference and gaps are recomputed only when the store lacks them or the
+    bundled ontology changed since they were. InputError when the store holds no model."""
+    if isinstance(store_path, Path) and not (store_path / "CURRENT").exists():
+        raise InputError(f"{store_path}: no store here; load a model into it first")
+    store = Store(store_path)
+    if not store.data_graphs():
+        raise InputError(
+            f"{store_path} holds no model: load one first (cxgraph gaps --store ... --data FILE)"
+        )
+    current = store.has_graph(INFERRED_GRAPH) and store.has_graph(GAPS_GRAPH)
+    ontology = Source.from_path(resources.ontology_file())
+    if not store.holds_ontology(ontology):
+        store.drop_scratch_graphs()
+        store.load_ontology(ontology)
+        current = False
+    kg = KnowledgeGraph(
+        store, profile, language=label_language(language), write_validation=write_validation
+    )
+    if not current:
+        kg.refresh()
+    return kg
+
+
 def build_knowledge_graph(
     data: Sequence[Path] | None = None,
     *,

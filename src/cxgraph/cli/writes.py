@@ -1,9 +1,10 @@
 """``cxgraph update``: one SPARQL 1.1 update applied to a model, through the library's
 write API (:meth:`cxgraph.pipeline.KnowledgeGraph.update`), as the HTTP endpoint applies
 it: all or nothing, only data graphs written, the inferred graph and the findings brought
-up to date before it returns. Meant for a persistent or remote ``--store``; without one the
-update applies to the in-memory model of ``--data`` (or the samples) and only the summary
-is kept.
+up to date before it returns. Meant for a persistent or remote ``--store``, which must hold
+a model already (nothing is loaded into it, and a refused update leaves it exactly as it
+was); without one the update applies to the in-memory model of ``--data`` (or the samples)
+and only the summary is kept.
 """
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ from cxgraph.cli.shared import (
     build_model,
     fail,
     out,
+    session,
+    store_location_of,
 )
-from cxgraph.errors import CxGraphError
+from cxgraph.errors import CxGraphError, InputError
+from cxgraph.pipeline import open_knowledge_graph
 from cxgraph.profiles import ReasoningProfile, WriteValidation
 
 
@@ -49,9 +53,10 @@ def update(
         typer.Option(
             "--validation",
             help="An update breaking the SHACL shapes: refuse it (exit 2, store unchanged), "
-            "report the violations, or do not check.",
+            "report the violations, or do not check (the default; validation reads the "
+            "whole model).",
         ),
-    ] = WriteValidation.REPORT,
+    ] = WriteValidation.OFF,
     base_iri: Annotated[
         str | None,
         typer.Option("--base", metavar="IRI", help="Base IRI of relative IRIs in the update."),
@@ -61,7 +66,21 @@ def update(
     """Apply a SPARQL update to the model in --store; print what changed as JSON."""
     try:
         text = query_text(sparql, (".ru", ".rq", ".sparql"))
-        kg = build_model(data, store, input_format, profile, quiet, validation)
+        location = store_location_of(store)
+        if location is None:
+            kg = build_model(data, store, input_format, profile, quiet, validation)
+        elif data:
+            raise InputError(
+                "--data and --store: load files into the store first (cxgraph gaps --store "
+                "... --data FILE), then update it"
+            )
+        else:
+            kg = open_knowledge_graph(
+                location,
+                profile=profile,
+                language=session.lang or "en",
+                write_validation=validation,
+            )
         before = len(kg.findings)
         summary = kg.update(text, base_iri=base_iri)
     except CxGraphError as error:

@@ -157,14 +157,17 @@ class Store:
                 )
         return counts
 
+    def holds_ontology(self, source: Source) -> bool:
+        """Whether the ontology graph holds ``source`` (by its content digest)."""
+        digest = oxi.Literal(hashlib.sha256(source.content).hexdigest())
+        return any(self._ox.quads_for_pattern(_ONTOLOGY_SOURCE, _SHA256, digest, ONTOLOGY_GRAPH))
+
     def load_ontology(self, source: Source) -> int:
         """Make the ontology graph hold ``source``; a no-op when it already does (same
         content digest), so reopening a persistent store does not rewrite it."""
         digest = oxi.Literal(hashlib.sha256(source.content).hexdigest())
         marker = oxi.Triple(_ONTOLOGY_SOURCE, _SHA256, digest)
-        if any(
-            self._ox.quads_for_pattern(marker.subject, marker.predicate, digest, ONTOLOGY_GRAPH)
-        ):
+        if self.holds_ontology(source):
             return self.count(ONTOLOGY_GRAPH)
         staging = oxi.Store()
         parse_into(staging, source, ONTOLOGY_GRAPH)
