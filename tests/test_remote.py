@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from cxgraph.api import create_app
 from cxgraph.cli import app, hoist_shared_options
 from cxgraph.config import Settings, store_location
-from cxgraph.errors import InputError, StoreError, WriteRefused
+from cxgraph.errors import InputError, StoreError, StoreRefused, WriteRefused
 from cxgraph.pipeline import KnowledgeGraph, attach_knowledge_graph, build_knowledge_graph
 from cxgraph.sources import Source, SourceFormat
 from cxgraph.store import Store
@@ -364,6 +364,27 @@ def test_bad_input_leaves_the_remote_store_unchanged(
 def test_a_query_syntax_error_is_a_syntax_error(oxigraph_store: RemoteLocation) -> None:
     with pytest.raises(SyntaxError):
         RemoteStore(oxigraph_store).query("SELECT WHERE {")
+
+
+@pytest.mark.server
+def test_an_update_the_store_refuses_is_store_refused_not_a_syntax_error(
+    remote: RemoteLocation,
+) -> None:
+    """cxgraph writes the updates: a store refusing one is a dialect problem (HTTP 502),
+    not the user's syntax error."""
+    with pytest.raises(StoreRefused, match="refused an update"):
+        RemoteStore(remote).update("INSERT DATA { this is not SPARQL }")
+
+
+@pytest.mark.server
+def test_a_triple_term_is_refused_as_input_on_virtuoso(virtuoso: str) -> None:
+    location = RemoteLocation.parse(virtuoso)
+    empty(location)
+    kg = build_knowledge_graph([ROOT / "data" / "salon.ttl"], store_path=location)
+    before = set(kg.store)
+    with pytest.raises(InputError, match="triple terms"):
+        kg.update("INSERT DATA { <urn:x:a> <urn:x:b> <<( <urn:x:a> <urn:x:b> <urn:x:c> )>> }")
+    assert set(kg.store) == before
 
 
 def test_an_unreachable_store_is_a_store_error() -> None:

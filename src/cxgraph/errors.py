@@ -38,6 +38,11 @@ class StoreError(CxGraphError):
     """The store cannot be opened or written."""
 
 
+class StoreRefused(StoreError):
+    """A remote store answered a request cxgraph made with an error (its SPARQL dialect
+    lacks something cxgraph uses): retrying will not help."""
+
+
 class WriteRefused(CxGraphError):
     """A write cxgraph refuses as a whole; nothing was changed. ``code`` says why, in a
     word clients can test (``read_only_graph``, ``not_found``, ``syntax_error``,

@@ -14,7 +14,13 @@ from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from cxgraph.api.protocol import ProtocolError
-from cxgraph.errors import CxGraphError, ShapesViolated, StoreError, WriteRefused
+from cxgraph.errors import (
+    CxGraphError,
+    ShapesViolated,
+    StoreError,
+    StoreRefused,
+    WriteRefused,
+)
 from cxgraph.sandbox import EvaluationTimeout, Overloaded, ResourceLimit
 
 WRITE_STATUS = {"not_found": 404, "read_only_instance": 403, "shapes_violated": 409}
@@ -58,6 +64,10 @@ async def _store_unavailable(_request: Request, exc: Exception) -> Response:
     return _json("store_unavailable", str(exc), 503)
 
 
+async def _store_refused(_request: Request, exc: Exception) -> Response:
+    return _json("store_refused", str(exc), 502)
+
+
 async def _bad_request(_request: Request, exc: Exception) -> Response:
     return _json("bad_request", str(exc), 400)
 
@@ -69,6 +79,7 @@ HANDLERS: dict[type[Exception], Handler] = {
     Overloaded: _overloaded,
     ResourceLimit: _resource_limit,
     StoreError: _store_unavailable,
+    StoreRefused: _store_refused,
     CxGraphError: _bad_request,
 }
 """Starlette picks the handler of the closest class in an exception's MRO, so a

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
 
-from cxgraph.errors import StoreError
+from cxgraph.errors import InputError, StoreError, StoreRefused
 from cxgraph.formats import GRAPH_FORMATS, JSON, NQUADS, NTRIPLES, format_for_media_type
 from cxgraph.store.location import Credentials, Dialect, RemoteLocation, is_store_url
 
@@ -110,7 +110,10 @@ def _sparql(term: object) -> str:
         return f"<{SKOLEM_PREFIX}{term.value}>"
     if isinstance(term, ox.NamedNode | ox.Literal):
         return str(term)
-    raise StoreError(f"cannot send {term!r} to a remote store")
+    raise InputError(
+        f"{term} cannot be written to a remote store: triple terms (RDF 1.2) are kept in "
+        "the embedded store only"
+    )
 
 
 def _unskolem_json(body: bytes) -> bytes:
@@ -290,7 +293,10 @@ class RemoteStore:
         text = f"BASE <{base_iri}>\n{text}" if base_iri else text
         if self.location.dialect is Dialect.VIRTUOSO:
             text = _FRESH_NODE.sub(_FRESH_IRI, text)
-        self._form(self.location.update, [("update", text)], None)
+        try:
+            self._form(self.location.update, [("update", text)], None)
+        except SyntaxError as err:  # cxgraph wrote this update: the store's dialect differs
+            raise StoreRefused(f"{self.location} refused an update: {err}") from None
 
     def _select(self, text: str) -> ox.QuerySolutions:
         result = self.query(text)
