@@ -367,6 +367,24 @@ def test_a_query_syntax_error_is_a_syntax_error(oxigraph_store: RemoteLocation) 
 
 
 @pytest.mark.server
+def test_membership_and_removal_in_batches(remote: RemoteLocation) -> None:
+    store = Store(remote)
+    graph = ox.NamedNode("urn:cxgraph:graph:data:batch")
+    node = ox.BlankNode("b1")
+    held = [
+        ox.Quad(ox.NamedNode(f"urn:x:s{i}"), ox.NamedNode("urn:x:p"), ox.Literal(f"v{i}"), graph)
+        for i in range(1500)
+    ] + [ox.Quad(node, ox.NamedNode("urn:x:p"), ox.Literal("chat", language="fr"), graph)]
+    absent = [ox.Quad(ox.NamedNode("urn:x:none"), ox.NamedNode("urn:x:p"), ox.Literal("v1"), graph)]
+    store.insert(held)
+    before = store.traffic()[0]
+    assert store.present(absent + held) == held
+    assert store.traffic()[0] - before <= 3  # 1,502 quads asked about in two batches
+    store.delete(held[:1000])
+    assert store.present(held) == held[1000:]
+
+
+@pytest.mark.server
 def test_an_update_the_store_refuses_is_store_refused_not_a_syntax_error(
     remote: RemoteLocation,
 ) -> None:

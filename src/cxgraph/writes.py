@@ -75,8 +75,10 @@ def validated(
 def _apply(kg: KnowledgeGraph, changes: Changes) -> dict[str, object]:
     """Apply ``changes``; if that fails, undo and recompute in full, then re-raise."""
     store: Store = kg.store
-    additions = [q for q in changes.added_quads() if q not in store]
-    removals = [q for q in changes.removed_quads() if q in store]
+    added = changes.added_quads()
+    already = set(store.present(added))
+    additions = [q for q in added if q not in already]
+    removals = store.present(changes.removed_quads())
     for graph in changes.created:
         store.add_graph(graph)
     try:

@@ -42,6 +42,8 @@ SKOLEM_PREFIX = "urn:cxgraph:bnode:"
 
 _BATCH = 20_000
 """Quads per request when pushing data."""
+_PRESENT_BATCH = 1_000
+"""Subject, predicate and graph keys one membership query asks about."""
 _PAGE = 5_000
 """Quads a pattern read asks for first (callers often stop early: a size check)."""
 _NT, _PLAIN = NTRIPLES.media_types[:2]  # application/n-triples, text/plain
@@ -365,6 +367,32 @@ class RemoteStore:
 
     def remove(self, quad: ox.Quad) -> None:
         self.update(f"DELETE DATA {{ {self._data([quad])} }}")
+
+    def remove_all(self, quads: Iterable[ox.Quad]) -> None:
+        """Remove quads in batches (one ``DELETE DATA`` request per batch)."""
+        batch = list(quads)
+        for start in range(0, len(batch), _BATCH):
+            self.update(f"DELETE DATA {{ {self._data(batch[start : start + _BATCH])} }}")
+
+    def present(self, quads: Sequence[ox.Quad]) -> list[ox.Quad]:
+        """Those of ``quads`` (in named graphs) the store holds, asked in batches: the
+        subjects, predicates and graphs go in ``VALUES`` (objects are compared here:
+        Virtuoso does not match language-tagged literals given in ``VALUES``), one request
+        per batch instead of one ``ASK`` per quad."""
+        wanted = set(quads)
+        keys = sorted({(q.subject, q.predicate, q.graph_name) for q in quads}, key=str)
+        held: list[ox.Quad] = []
+        for start in range(0, len(keys), _PRESENT_BATCH):
+            rows = " ".join(
+                "(" + " ".join(_sparql(term) for term in key) + ")"
+                for key in keys[start : start + _PRESENT_BATCH]
+            )
+            found = self._select(
+                f"SELECT ?s ?p ?o ?g WHERE {{ VALUES (?s ?p ?g) {{ {rows} }} "
+                "GRAPH ?g { ?s ?p ?o } }"
+            )
+            held += [q for q in (self._quad(tuple(row)) for row in found) if q in wanted]
+        return held
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in bulk (N-Quads to the Graph Store endpoint, else ``INSERT DATA``)."""

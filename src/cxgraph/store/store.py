@@ -193,9 +193,21 @@ class Store:
         self._ox.extend(quads)
 
     def delete(self, quads: Iterable[oxi.Quad]) -> None:
-        """Remove quads, one by one (absent ones are ignored)."""
+        """Remove quads (absent ones are ignored); in batches on a remote store."""
+        if self._remote is not None:
+            self._remote.remove_all(quads)
+            return
         for quad in quads:
             self._ox.remove(quad)
+
+    def present(self, quads: Iterable[oxi.Quad]) -> list[oxi.Quad]:
+        """Those of ``quads`` the store holds, in their order (a remote store is asked
+        in batches, not once per quad)."""
+        quads = list(quads)
+        if self._remote is None or any(isinstance(q.graph_name, oxi.DefaultGraph) for q in quads):
+            return [q for q in quads if q in self._ox]
+        held = set(self._remote.present(quads))
+        return [q for q in quads if q in held]
 
     def add_graph(self, graph: oxi.NamedNode) -> None:
         """Create ``graph`` empty if the store does not hold it."""
