@@ -84,11 +84,13 @@ def _apply(kg: KnowledgeGraph, changes: Changes) -> dict[str, object]:
     try:
         report = kg.change(additions, removals)
     except BaseException:
-        store.delete(additions)
-        store.insert(removals)
-        for graph in changes.created:
-            store.remove_graph(graph)
-        kg.refresh()
+        try:
+            store.delete(additions)
+            store.insert(removals)
+            for graph in changes.created:
+                store.remove_graph(graph)
+        finally:  # derived graphs recomputed even if the undo itself failed
+            kg.refresh()
         raise
     for graph in changes.dropped:
         store.remove_graph(graph)

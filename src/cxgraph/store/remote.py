@@ -379,6 +379,8 @@ class RemoteStore:
         subjects, predicates and graphs go in ``VALUES`` (objects are compared here:
         Virtuoso does not match language-tagged literals given in ``VALUES``), one request
         per batch instead of one ``ASK`` per quad."""
+        for quad in quads:
+            _sparql(quad.object)  # a term the store cannot hold is refused before any write
         wanted = set(quads)
         keys = sorted({(q.subject, q.predicate, q.graph_name) for q in quads}, key=str)
         held: list[ox.Quad] = []
