@@ -90,6 +90,21 @@ def test_deleting_from_the_union_removes_asserted_copies_and_keeps_derived_ones(
     assert_as_recomputed(kg)
 
 
+def test_an_update_moving_a_triple_between_graphs_moves_it() -> None:
+    """``DELETE { t } INSERT { GRAPH <g> { t } }``: deleted from the graph asserting it,
+    inserted into g (not deleted from g as well)."""
+    kg = samples()
+    need = f"<{SALON}WalkInRegular> cx:hasNeed <{SALON}NeedGoodHaircut>"
+    moved = "urn:cxgraph:graph:data:moved"
+    summary = kg.update(f"DELETE {{ {need} }} INSERT {{ GRAPH <{moved}> {{ {need} }} }} WHERE {{}}")
+    assert summary["graphs"] == {
+        moved: {"added": 1, "removed": 0},
+        "urn:cxgraph:graph:data:salon": {"added": 0, "removed": 1},
+    }
+    assert kg.store.count(ox.NamedNode(moved)) == 1
+    assert_as_recomputed(kg)
+
+
 def test_graph_store_operations() -> None:
     kg = samples()
     created = kg.put_graph(FIXES, FIX_TRIPLES[:1])

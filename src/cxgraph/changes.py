@@ -181,7 +181,16 @@ def _difference(
         changes.dropped.discard(UPDATES_GRAPH)
         changes.add(UPDATES_GRAPH, inserted)
     for triple in union - default_after:
-        holders = [g for g, content in after.items() if triple in content and is_data_graph(g)]
+        # the data graphs that asserted it before the update (not one the update itself
+        # inserted it into: DELETE { t } INSERT { GRAPH <g> { t } } moves t to g)
+        holders = [
+            g
+            for g, content in before.items()
+            if triple in content
+            and is_data_graph(g)
+            and triple in after.get(g, set())
+            and triple not in changes.additions.get(g, set())
+        ]
         for graph in holders:
             changes.remove(graph, [triple])
         if not holders:
