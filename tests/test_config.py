@@ -86,3 +86,16 @@ def test_store_location_directory_url_and_credentials(tmp_path: Path) -> None:
 def test_a_remote_store_in_the_environment_settings() -> None:
     settings = Settings.from_env({"CXGRAPH_STORE_PATH": "http://127.0.0.1:7878/"})
     assert isinstance(settings.store_path, RemoteLocation)
+
+
+def test_the_store_comes_from_cxgraph_store_with_credentials_from_the_same_env() -> None:
+    env = {"CXGRAPH_STORE": "http://127.0.0.1:7878", "CXGRAPH_STORE_TOKEN": "t0k"}
+    settings = Settings.from_env(env)
+    assert isinstance(settings.store_path, RemoteLocation)
+    assert settings.store_path.credentials.header() == "Bearer t0k"
+
+
+def test_a_store_given_as_text_is_a_location(tmp_path: Path) -> None:
+    remote = Settings(store_path="http://127.0.0.1:7878")  # type: ignore[arg-type]
+    assert isinstance(remote.store_path, RemoteLocation)
+    assert Settings(store_path=str(tmp_path)).store_path == tmp_path  # type: ignore[arg-type]

@@ -65,27 +65,33 @@ class Settings:
             raise InputError(f"profile={self.profile!r} is not one of {names}") from None
         object.__setattr__(self, "profile", profile)
         object.__setattr__(self, "write_validation", WriteValidation.parse(self.write_validation))
+        if isinstance(self.store_path, str):  # a directory or a store URL, as --store takes
+            object.__setattr__(self, "store_path", store_location(self.store_path, env={}))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Defaults, then ``CXGRAPH_<FIELD>`` variables, then explicit overrides."""
+        """Defaults, then ``CXGRAPH_<FIELD>`` variables (the store: ``CXGRAPH_STORE``, as
+        for every command, or ``CXGRAPH_STORE_PATH``, with a remote store's credentials
+        and timeout from the same ``env``), then explicit overrides."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
         for f in fields(cls):
             raw = env.get(f"CXGRAPH_{f.name.upper()}")
+            if f.name == "store_path":
+                raw = env.get("CXGRAPH_STORE") or raw
             if raw is not None:
-                values[f.name] = _convert(f.name, raw)
+                values[f.name] = _convert(f.name, raw, env)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)  # type: ignore[arg-type]
 
 
-def _convert(name: str, raw: str) -> object:
+def _convert(name: str, raw: str, env: Mapping[str, str]) -> object:
     kind = type(getattr(Settings(), name))
     try:
         if name == "data":
             return tuple(Path(p) for p in raw.split(os.pathsep) if p)
         if name == "store_path":
-            return store_location(raw)
+            return store_location(raw, env=env)
         if name in ("profile", "write_validation"):
             return raw
         if name in ("write_token", "base_url"):
