@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from cxgraph.api.protocol import ProtocolError
@@ -68,11 +69,37 @@ async def _store_refused(_request: Request, exc: Exception) -> Response:
     return _json("store_refused", str(exc), 502)
 
 
+_HTTP_ERRORS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "too_large",
+    415: "unsupported_media_type",
+    503: "unavailable",
+}
+
+
+async def _http(_request: Request, exc: Exception) -> Response:
+    """FastAPI's and Starlette's own errors (an unknown path, a method not allowed, the
+    GraphQL router's refusals) in the same shape as every other error."""
+    assert isinstance(exc, StarletteHTTPException)
+    error = _HTTP_ERRORS.get(exc.status_code, "error")
+    return JSONResponse(
+        {"error": error, "message": str(exc.detail)},
+        status_code=exc.status_code,
+        headers=dict(exc.headers or {}),
+    )
+
+
 async def _bad_request(_request: Request, exc: Exception) -> Response:
     return _json("bad_request", str(exc), 400)
 
 
 HANDLERS: dict[type[Exception], Handler] = {
+    StarletteHTTPException: _http,
     ProtocolError: _protocol,
     WriteRefused: _write_refused,
     EvaluationTimeout: _timeout,

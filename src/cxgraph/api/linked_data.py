@@ -16,11 +16,11 @@ import json
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from cxgraph.api import entity_page
-from cxgraph.api.protocol import READ_CORS, negotiate
+from cxgraph.api.protocol import READ_CORS, ProtocolError, negotiate
 from cxgraph.api.state import capped, get_kg, get_settings, in_worker
 from cxgraph.formats import GRAPH_FORMATS, HTML
 from cxgraph.pipeline import KnowledgeGraph
@@ -85,7 +85,7 @@ async def entity(path: str, request: Request) -> Response:
     head, _, body = packed.partition(b"\n")
     meta = json.loads(head)
     if meta["status"] == 404:
-        raise HTTPException(status_code=404, detail=f"nothing is served at /{path}")
+        raise ProtocolError(404, "not_found", f"nothing is served at /{path}")
     return Response(
         capped(request, body, f"the page of /{path}"),
         status_code=meta["status"],

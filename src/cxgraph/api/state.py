@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 
 from cxgraph.api.protocol import ProtocolError
 from cxgraph.config import Settings
@@ -63,10 +63,8 @@ def get_kg(request: Request) -> KnowledgeGraph:
     """The served knowledge graph; 503 while it is still being built."""
     kg = service_of(request.app).kg
     if kg is None:
-        raise HTTPException(
-            status_code=503,
-            detail="the knowledge graph is still loading",
-            headers={"Retry-After": "1"},
+        raise ProtocolError(
+            503, "loading", "the knowledge graph is still loading", {"Retry-After": "1"}
         )
     return kg
 
@@ -84,7 +82,7 @@ def get_sandbox(app: FastAPI) -> Sandbox:
     """The app's evaluation sandbox (made in the app's lifespan)."""
     sandbox = service_of(app).sandbox
     if sandbox is None:
-        raise HTTPException(status_code=503, detail="the server is not running")
+        raise ProtocolError(503, "unavailable", "the server is not running")
     return sandbox
 
 
@@ -137,7 +135,7 @@ def writing(app: FastAPI) -> Iterator[KnowledgeGraph]:
     deadline (the writes before it are slow) gets Overloaded (503, Retry-After)."""
     kg = service_of(app).kg
     if kg is None:
-        raise HTTPException(status_code=503, detail="the knowledge graph is not loaded")
+        raise ProtocolError(503, "loading", "the knowledge graph is not loaded")
     settings = service_of(app).settings
     if not kg.store.lock.acquire(timeout=settings.query_timeout):
         raise Overloaded(
