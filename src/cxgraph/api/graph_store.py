@@ -37,9 +37,10 @@ from cxgraph.api.protocol import (
     read_body,
     render_rdf,
 )
-from cxgraph.api.state import SettingsDep, get_kg, get_sandbox, get_settings, writing
+from cxgraph.api.state import SettingsDep, get_kg, get_sandbox, writing
 from cxgraph.api.writes import authorize, parse_in_worker
 from cxgraph.changes import UPDATES_GRAPH, require_data_graph
+from cxgraph.config import Settings
 from cxgraph.errors import InputError, QueryError
 from cxgraph.formats import DATASET_FORMATS, GRAPH_FORMATS, listed
 from cxgraph.pipeline import KnowledgeGraph
@@ -138,18 +139,18 @@ async def read_graph(request: Request, settings: SettingsDep) -> Response:
 
 
 @router.put(PATH, tags=["graph store"])
-async def put_graph(request: Request) -> JSONResponse:
+async def put_graph(request: Request, settings: SettingsDep) -> JSONResponse:
     """Replace a data graph with the body (creating it if needed)."""
-    target, triples = await _write_request(request, allow_default=False)
+    target, triples = await _write_request(request, settings, allow_default=False)
     graph = target.graph
     assert graph is not None
     return await _commit(request, lambda kg: kg.put_graph(graph, triples), graph)
 
 
 @router.post(PATH, tags=["graph store"])
-async def post_graph(request: Request) -> JSONResponse:
+async def post_graph(request: Request, settings: SettingsDep) -> JSONResponse:
     """Add the body's triples to a data graph (``?default``: the updates graph)."""
-    target, triples = await _write_request(request, allow_default=True)
+    target, triples = await _write_request(request, settings, allow_default=True)
     graph = target.graph if target.graph is not None else UPDATES_GRAPH
     return await _commit(request, lambda kg: kg.post_graph(graph, triples), graph)
 
@@ -302,9 +303,8 @@ def _named_target(request: Request, *, allow_default: bool) -> Target:
 
 
 async def _write_request(
-    request: Request, *, allow_default: bool
+    request: Request, settings: Settings, *, allow_default: bool
 ) -> tuple[Target, list[ox.Triple]]:
-    settings = get_settings(request)
     authorize(request, settings)
     target = _named_target(request, allow_default=allow_default)
     media, _ = media_type_of(request)

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 
 from cxgraph.api import entity_page
 from cxgraph.api.protocol import READ_CORS, ProtocolError, negotiate
-from cxgraph.api.state import capped, get_kg, get_settings, in_worker
+from cxgraph.api.state import SettingsDep, capped, get_kg, in_worker
 from cxgraph.formats import GRAPH_FORMATS, HTML
 from cxgraph.pipeline import KnowledgeGraph
 from cxgraph.queries import saved_query
@@ -70,7 +70,7 @@ router = APIRouter()
 
 
 @router.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-async def entity(path: str, request: Request) -> Response:
+async def entity(path: str, request: Request, settings: SettingsDep) -> Response:
     get_kg(request)
     key = "/" + path + (f"?{request.url.query}" if request.url.query else "")
     packed = await in_worker(
@@ -80,7 +80,7 @@ async def entity(path: str, request: Request) -> Response:
         key,
         request.query_params.get("iri"),
         request.headers.get("accept"),
-        get_settings(request).base_url,
+        settings.base_url,
     )
     head, _, body = packed.partition(b"\n")
     meta = json.loads(head)

@@ -46,7 +46,8 @@ from cxgraph.api.protocol import (
     wants_of,
 )
 from cxgraph.api.results import render_boolean, render_solutions
-from cxgraph.api.state import SettingsDep, get_kg, get_sandbox, get_settings
+from cxgraph.api.state import SettingsDep, get_kg, get_sandbox
+from cxgraph.config import Settings
 from cxgraph.errors import QueryError
 from cxgraph.formats import Format
 from cxgraph.namespaces import PREFIXES
@@ -64,7 +65,7 @@ router = APIRouter()
 
 @router.api_route("/sparql/", methods=["GET", "HEAD"], include_in_schema=False)
 @router.api_route("/sparql", methods=["GET", "HEAD"], tags=["sparql"])
-async def sparql_get(request: Request) -> Response:
+async def sparql_get(request: Request, settings: SettingsDep) -> Response:
     """SPARQL query by GET; without ``query``, the service description."""
     params = query_params(request)
     if "update" in params:
@@ -76,8 +77,8 @@ async def sparql_get(request: Request) -> Response:
         )
     if "query" not in params:
         get_kg(request)
-        return await service_description.describe(request, get_settings(request))
-    return await answer_query(request, _single(params, "query"), params)
+        return await service_description.describe(request, settings)
+    return await answer_query(request, _single(params, "query"), params, settings)
 
 
 @router.post("/sparql/", include_in_schema=False)
@@ -95,19 +96,21 @@ async def sparql_post(request: Request, settings: SettingsDep) -> Response:
         merged = {k: params.get(k, []) + form.get(k, []) for k in {*params, *form}}
         if "update" in form:
             writes.authorize(request, settings, form)
-            return await writes.answer_update(request, _single(form, "update"), merged)
+            return await writes.answer_update(request, _single(form, "update"), merged, settings)
         if "query" not in form:
             raise bad_request("the form has neither query= nor update=")
-        return await answer_query(request, _single(form, "query"), merged)
+        return await answer_query(request, _single(form, "query"), merged, settings)
     if media == _QUERY:
         require_utf8(media_params)
         body = await read_body(request, settings.max_query_bytes, "the query")
-        return await answer_query(request, decode_utf8(body, "the query"), params)
+        return await answer_query(request, decode_utf8(body, "the query"), params, settings)
     if media == _UPDATE:
         require_utf8(media_params)
         writes.authorize(request, settings)
         body = await read_body(request, settings.max_update_bytes, "the update")
-        return await writes.answer_update(request, decode_utf8(body, "the update"), params)
+        return await writes.answer_update(
+            request, decode_utf8(body, "the update"), params, settings
+        )
     raise ProtocolError(
         415,
         "unsupported_media_type",
@@ -141,19 +144,22 @@ def _single(params: dict[str, list[str]], name: str) -> str:
 # -- queries -----------------------------------------------------------------------------
 
 
-async def answer_query(request: Request, text: str, params: dict[str, list[str]]) -> Response:
+async def answer_query(
+    request: Request, text: str, params: dict[str, list[str]], settings: Settings
+) -> Response:
     """Check one query, evaluate and serialise it in the sandbox (a forked worker with a
     deadline, see :mod:`cxgraph.sandbox`). Refusals carry CORS headers too, so that a
     cross-origin editor can show their message."""
     try:
-        return await _answer_query(request, text, params)
+        return await _answer_query(request, text, params, settings)
     except ProtocolError as err:
         err.headers = {**READ_CORS, **err.headers}
         raise
 
 
-async def _answer_query(request: Request, text: str, params: dict[str, list[str]]) -> Response:
-    settings = get_settings(request)
+async def _answer_query(
+    request: Request, text: str, params: dict[str, list[str]], settings: Settings
+) -> Response:
     kg = get_kg(request)
     if len(text.encode("utf-8")) > settings.max_query_bytes:
         raise ProtocolError(

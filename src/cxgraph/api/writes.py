@@ -38,7 +38,7 @@ from cxgraph.api.protocol import (
     query_params,
     read_body,
 )
-from cxgraph.api.state import SettingsDep, get_kg, get_sandbox, get_settings, in_worker, writing
+from cxgraph.api.state import SettingsDep, get_kg, get_sandbox, in_worker, writing
 from cxgraph.changes import Changes, updating
 from cxgraph.config import Settings
 from cxgraph.errors import InputError, WriteRefused
@@ -99,9 +99,10 @@ def authorize(
 # -- SPARQL Update ------------------------------------------------------------------------
 
 
-async def answer_update(request: Request, text: str, params: Mapping[str, list[str]]) -> Response:
+async def answer_update(
+    request: Request, text: str, params: Mapping[str, list[str]], settings: Settings
+) -> Response:
     """Check and run one SPARQL update (the caller has authorised it)."""
-    settings = get_settings(request)
     get_kg(request)
     if len(text.encode("utf-8")) > settings.max_update_bytes:
         raise ProtocolError(
