@@ -100,8 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             queue_size=settings.queue_size,
             memory_limit=settings.worker_memory_limit or None,
             # in memory, a late fork must not see a write half done; a snapshot of an
-            # on-disk store never changes
-            fork_lock=kg.store.lock if kg.store.path is None else None,
+            # on-disk store never changes; a remote store is read over HTTP, not forked
+            fork_lock=kg.store.lock if kg.store.path is None and not kg.store.remote else None,
             version=lambda: kg.version,
         )
         for surface in EVALUATIONS:
