@@ -221,17 +221,16 @@ class FixpointEngine:
                 ran = False
                 for conclusion in conclusions:
                     ran |= self._conclude(conclusion, delta_keys, delta, following, small)
-                if ran:
-                    self._count_new(following, names, added)
+                # the next round's delta keys: what the updates added, counted in the
+                # store, and what the rules run on their own added (known here)
+                new_keys = self._count_new(following, names, added) if ran else set()
                 for rule in single:
-                    self._apply(rule, delta_keys, delta, following, added)
+                    new_keys |= self._apply(rule, delta_keys, delta, following, added)
                 if db.contains_named_graph(delta):
                     db.remove_graph(delta)
                 if record is not None and db.contains_named_graph(following):
                     db.update(f"ADD {following} TO {record}")
-                delta_keys = (
-                    graph_keys(db, following) if db.contains_named_graph(following) else set()
-                )
+                delta_keys = new_keys
                 self.touched |= delta_keys
                 delta, following = following, scratch_graph("delta")
         finally:
@@ -257,16 +256,23 @@ class FixpointEngine:
 
     def _count_new(
         self, following: ox.NamedNode, names: dict[tuple[str, str | None], str], added: Counter[str]
-    ) -> None:
+    ) -> Keys:
         """Count, per conclusion, what this round's updates added (one query: each
-        conclusion adds triples of its own predicate, or rdf:type and class)."""
+        conclusion adds triples of its own predicate, or rdf:type and class); returns the
+        delta keys of what they added."""
+        keys: Keys = set()
         if not self._store.contains_named_graph(following):
-            return
+            return keys
         for row in self._store.query(_COUNTS.replace("$g", str(following))):  # type: ignore[union-attr]
             p, c = row["p"].value, row["c"]
-            key = (p, c.value if p == TYPE.value else None)
+            keys.add((p, None))
+            typed = p == TYPE.value and isinstance(c, ox.NamedNode | ox.BlankNode)
+            if typed:
+                keys.add((p, c.value))
+            key = (p, c.value if typed else None)
             if key in names:
                 added[names[key]] += int(row["n"].value)
+        return keys
 
     def _size(self, graph: ox.NamedNode) -> int:
         """How many quads ``graph`` holds, counting no further than :data:`SMALL_DELTA`
@@ -281,7 +287,9 @@ class FixpointEngine:
         delta: ox.NamedNode,
         following: ox.NamedNode,
         added: Counter[str],
-    ) -> None:
+    ) -> Keys:
+        """Run a rule on its own (a CONSTRUCT whose new triples Python inserts); returns
+        the delta keys of what it added."""
         if delta_keys is None:
             variants: list[int | None] = [None]
         else:
@@ -309,6 +317,7 @@ class FixpointEngine:
                 for t in new
                 for g in (INFERRED_GRAPH, following)
             )
+        return {key for t in new for key in key_of(t)}
 
 
 __all__ = ["Conclusion", "FixpointEngine", "graph_keys", "key_of", "plan", "scratch_graph"]

@@ -236,20 +236,39 @@ WHERE {
   BIND(IF(?gapAllEvidence != "", ?gapAllEvidence, ?gapNoEvidence) AS ?gapEvidence)
 }
 """
-# One step of splitting the pending evidence strings: the first IRI becomes a cx:evidence
-# (unless it is the focus), the rest stays pending. Repeated until nothing is pending.
-_SPLIT = """
+# Splitting the pending evidence strings: each of the first IRIs becomes a cx:evidence
+# (unless it is the focus), the rest stays pending; repeated until nothing is pending
+# (once for nearly every finding: a string with more IRIs than one step takes is rare).
+_SPLIT_WORDS = 8
+
+
+def _split_update(words: int) -> str:
+    binds, evidence = ['BIND(CONCAT(?text, " ") AS ?rest0)'], []
+    for i in range(1, words + 1):
+        binds += [
+            f'BIND(STRBEFORE(?rest{i - 1}, " ") AS ?word{i})',
+            f'BIND(STRAFTER(?rest{i - 1}, " ") AS ?rest{i})',
+            f'BIND(IF(?word{i} != "", IRI(?word{i}), ?none) AS ?iri{i})',
+            f"BIND(IF(sameTerm(?iri{i}, ?focus), ?none, ?iri{i}) AS ?evidence{i})",
+        ]
+        evidence.append(f"?evidence{i}")
+    binds.append(
+        f'BIND(IF(?rest{words} != "", SUBSTR(?rest{words}, 1, STRLEN(?rest{words}) - 1), ?none)'
+        " AS ?left)"
+    )
+    return f"""
 PREFIX cx: <https://w3id.org/cxgraph#>
-DELETE { GRAPH <urn:cxgraph:graph:gaps> { ?gap <$pending> ?text } }
-INSERT { GRAPH <urn:cxgraph:graph:gaps> { ?gap cx:evidence ?evidence ; <$pending> ?rest } }
-WHERE {
-  GRAPH <urn:cxgraph:graph:gaps> { ?gap <$pending> ?text ; cx:focus ?focus }
-  BIND(IRI(STRBEFORE(CONCAT(?text, " "), " ")) AS ?first)
-  BIND(IF(sameTerm(?first, ?focus), ?none, ?first) AS ?evidence)
-  BIND(STRAFTER(?text, " ") AS ?after)
-  BIND(IF(?after != "", ?after, ?none) AS ?rest)
-}
-""".replace("$pending", _PENDING)
+DELETE {{ GRAPH <urn:cxgraph:graph:gaps> {{ ?gap <{_PENDING}> ?text }} }}
+INSERT {{ GRAPH <urn:cxgraph:graph:gaps> {{
+  ?gap cx:evidence {", ".join(evidence)} ; <{_PENDING}> ?left }} }}
+WHERE {{
+  GRAPH <urn:cxgraph:graph:gaps> {{ ?gap <{_PENDING}> ?text ; cx:focus ?focus }}
+  {" ".join(binds)}
+}}
+"""
+
+
+_SPLIT = _split_update(_SPLIT_WORDS)
 _ANY_PENDING = f"ASK {{ GRAPH <urn:cxgraph:graph:gaps> {{ ?gap <{_PENDING}> ?text }} }}"
 _FORGET = """
 PREFIX cx: <https://w3id.org/cxgraph#>
