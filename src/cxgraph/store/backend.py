@@ -7,6 +7,13 @@ holds one and is what the rest of cxgraph talks to; the reasoning engine
 (:mod:`cxgraph.fixpoint`, :mod:`cxgraph.axioms`, :mod:`cxgraph.incremental`) speaks this
 interface directly. pyoxigraph terms (``NamedNode``, ``Quad``, ``Variable``...) are the
 currency on both sides.
+
+Transactions: each call is all or nothing where the backend makes it so (every call on the
+embedded store; every request on an Oxigraph server, including an update of several
+operations separated by ``;``). Neither backend offers a transaction spanning calls, so
+what must change together is written as one update: :meth:`cxgraph.store.Store.replace_graph`
+and :meth:`~cxgraph.store.Store.load_sources` stage their graphs in scratch graphs
+(:meth:`~cxgraph.store.Store.scratch_graph`) and swap them in with one ``MOVE`` update.
 """
 
 from __future__ import annotations

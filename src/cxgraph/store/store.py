@@ -174,14 +174,16 @@ class Store:
         return self.replace_graph(ONTOLOGY_GRAPH, [*(q.triple for q in staging), marker])
 
     def replace_graph(self, graph: oxi.NamedNode, triples: Iterable[oxi.Triple]) -> int:
-        """Make ``graph`` hold exactly ``triples``."""
-        quads = [oxi.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
-        with self.lock:
-            if self._ox.contains_named_graph(graph):
-                self._ox.clear_graph(graph)
-            else:
-                self._ox.add_graph(graph)
+        """Make ``graph`` hold exactly ``triples``: staged in a scratch graph, then swapped
+        in by one update (one transaction where the store runs an update in one: the
+        embedded store, Oxigraph server), so no reader sees it half written."""
+        with self.lock, self.scratch_graph("replace") as scratch:
+            quads = [oxi.Quad(t.subject, t.predicate, t.object, scratch) for t in triples]
             self._ox.extend(quads)
+            self._ox.update(
+                f"DROP SILENT GRAPH {graph} ; MOVE SILENT GRAPH {scratch} TO GRAPH {graph} ; "
+                f"CREATE SILENT GRAPH {graph}"
+            )
         return len(quads)
 
     def update(self, text: str, *, base_iri: str | None = None) -> None:
