@@ -281,17 +281,26 @@ def by_data(
                 and named.get(g, {}).get(triple, True)
                 and triple not in changes.additions.get(g, set())
             ]
-            for graph in asserting:
-                changes.remove(graph, [triple])
-            if not asserting:
-                if ONTOLOGY_GRAPH in holders:
-                    raise WriteRefused(
-                        "read_only_graph",
-                        f"the update would delete the ontology triple {triple}; the "
-                        "ontology graph is read-only",
-                    )
-                changes.kept_derived += 1
+            _delete_from_union(changes, triple, asserting, ONTOLOGY_GRAPH in holders)
     return changes
+
+
+def _delete_from_union(
+    changes: Changes, triple: ox.Triple, asserting: list[ox.NamedNode], in_ontology: bool
+) -> None:
+    """A triple deleted from the default graph (the union): deleted from the data graphs
+    ``asserting`` it; a derived triple is kept (recomputed); an ontology triple refuses
+    the update."""
+    for graph in asserting:
+        changes.remove(graph, [triple])
+    if not asserting:
+        if in_ontology:
+            raise WriteRefused(
+                "read_only_graph",
+                f"the update would delete the ontology triple {triple}; the ontology graph "
+                "is read-only",
+            )
+        changes.kept_derived += 1
 
 
 def _difference(
@@ -331,16 +340,7 @@ def _difference(
             and triple in after.get(g, set())
             and triple not in changes.additions.get(g, set())
         ]
-        for graph in holders:
-            changes.remove(graph, [triple])
-        if not holders:
-            if triple in before.get(ONTOLOGY_GRAPH, set()):
-                raise WriteRefused(
-                    "read_only_graph",
-                    f"the update would delete the ontology triple {triple}; the "
-                    "ontology graph is read-only",
-                )
-            changes.kept_derived += 1
+        _delete_from_union(changes, triple, holders, triple in before.get(ONTOLOGY_GRAPH, set()))
     return changes
 
 
