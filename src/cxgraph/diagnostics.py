@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,7 +59,14 @@ def diagnose_load(
     by_graph = {graph_for_source(Path(s.name).stem).value: s for s in sources}
     only = sources[0] if len(sources) == 1 else None
     known = _defined_terms(store)
-    for row in _rows(store, "diagnostics/ill-typed-literal"):
+    # both queries scan every asserted triple; pyoxigraph evaluates them without the GIL,
+    # so they run side by side (1.0 s -> 0.65 s at 1M dense on 2 cores)
+    with ThreadPoolExecutor(2) as pool:
+        ill_typed, undefined = pool.map(
+            lambda query_id: _rows(store, query_id),
+            ["diagnostics/ill-typed-literal", "diagnostics/undefined-term"],
+        )
+    for row in ill_typed:
         source = by_graph.get(row["graph"].value, only)
         value, expected = row["value"], row["expected"]
         shown = f'"{value.value}"' + (f"@{value.language}" if value.language else "")
@@ -73,7 +81,7 @@ def diagnose_load(
                 term=value.value,
             )
         )
-    for row in _rows(store, "diagnostics/undefined-term"):
+    for row in undefined:
         source = by_graph.get(row["graph"].value, only)
         term = row["term"].value
         local = term[len(CX) :]
