@@ -216,54 +216,68 @@ def read_findings(store: Store) -> list[Finding]:
 _PENDING = "urn:cxgraph:gap:pending-evidence"
 _SCRATCH_PREFIX = GRAPH_PREFIX + "reasoning:"
 _EVIDENCE_VARIABLE = re.compile(r"AS\s+\?(evidence\w*)\s*\)")
+_SPLIT_WORDS = 8
+
+
+def _split_binds(text: str, prefix: str, words: int = _SPLIT_WORDS) -> tuple[str, str, str]:
+    """BINDs splitting the space-separated IRIs in ``?text``: the first ``words`` become
+    ``?<prefix>Evidence1...`` (unbound for the focus itself or past the end), the rest
+    ``?<prefix>Left`` (unbound when nothing is left). Returns (binds, evidence variables,
+    the rest's variable)."""
+    v = f"?{prefix}"
+    binds, evidence = [f'BIND(CONCAT(?{text}, " ") AS {v}Rest0)'], []
+    for i in range(1, words + 1):
+        binds += [
+            f'BIND(STRBEFORE({v}Rest{i - 1}, " ") AS {v}Word{i})',
+            f'BIND(STRAFTER({v}Rest{i - 1}, " ") AS {v}Rest{i})',
+            f'BIND(IF({v}Word{i} != "", IRI({v}Word{i}), ?{prefix}None) AS {v}Iri{i})',
+            f"BIND(IF(sameTerm({v}Iri{i}, ?focus), ?{prefix}None, {v}Iri{i}) AS {v}Evidence{i})",
+        ]
+        evidence.append(f"{v}Evidence{i}")
+    rest = f"{v}Rest{words}"
+    binds.append(
+        f'BIND(IF({rest} != "", SUBSTR({rest}, 1, STRLEN({rest}) - 1), ?{prefix}None) AS {v}Left)'
+    )
+    return "\n  ".join(binds), ", ".join(evidence), f"{v}Left"
+
+
 # A rule's SELECT becomes a subquery; around it the gap resource is built: its IRI from a
 # digest of the focus IRI (the same as Finding.iri), the message (the rule's title when
-# the rule gave none), and the evidence as one pending string, split by _split_evidence.
-# Only the catalogue's own texts are composed here: no value from a user reaches it.
-_INSERT = """
-INSERT { GRAPH <urn:cxgraph:graph:gaps> {
+# the rule gave none), and the evidence: its first IRIs as cx:evidence, the rest (rare) as
+# one pending string, split further by _split_evidence. Only the catalogue's own texts
+# are composed here: no value from a user reaches it.
+_INSERT_BINDS, _INSERT_EVIDENCE, _INSERT_LEFT = _split_binds("gapAllEvidence", "gap")
+_INSERT = f"""
+INSERT {{ GRAPH <urn:cxgraph:graph:gaps> {{
   ?gap a cx:Gap ; cx:rule $rule ; cx:focus ?focus ; cx:severity $severity ;
-       rdfs:comment ?gapComment ; rdfs:label ?gapLabel ; <$pending> ?gapEvidence .
-} }
+       rdfs:comment ?gapComment ; rdfs:label ?gapLabel ;
+       cx:evidence {_INSERT_EVIDENCE} ; <$pending> {_INSERT_LEFT} .
+}} }}
 $using
-WHERE {
-  { $select }
+WHERE {{
+  {{ $select }}
   FILTER(BOUND(?focus))
   BIND(COALESCE(IRI(CONCAT($prefix, SUBSTR(SHA1(STR(?focus)), 1, 16))), BNODE()) AS ?gap)
   BIND(STRLANG(COALESCE(?message, $title), "en") AS ?gapComment)
   BIND(CONCAT($rule, ": ", STR(?focus)) AS ?gapLabel)
   BIND(REPLACE(REPLACE(CONCAT($evidence), " +", " "), "^ | $", "") AS ?gapAllEvidence)
-  BIND(IF(?gapAllEvidence != "", ?gapAllEvidence, ?gapNoEvidence) AS ?gapEvidence)
-}
+  {_INSERT_BINDS}
+}}
 """
-# Splitting the pending evidence strings: each of the first IRIs becomes a cx:evidence
-# (unless it is the focus), the rest stays pending; repeated until nothing is pending
-# (once for nearly every finding: a string with more IRIs than one step takes is rare).
-_SPLIT_WORDS = 8
 
 
+# One step of splitting the pending evidence strings (what the insert left): repeated
+# until nothing is pending.
 def _split_update(words: int) -> str:
-    binds, evidence = ['BIND(CONCAT(?text, " ") AS ?rest0)'], []
-    for i in range(1, words + 1):
-        binds += [
-            f'BIND(STRBEFORE(?rest{i - 1}, " ") AS ?word{i})',
-            f'BIND(STRAFTER(?rest{i - 1}, " ") AS ?rest{i})',
-            f'BIND(IF(?word{i} != "", IRI(?word{i}), ?none) AS ?iri{i})',
-            f"BIND(IF(sameTerm(?iri{i}, ?focus), ?none, ?iri{i}) AS ?evidence{i})",
-        ]
-        evidence.append(f"?evidence{i}")
-    binds.append(
-        f'BIND(IF(?rest{words} != "", SUBSTR(?rest{words}, 1, STRLEN(?rest{words}) - 1), ?none)'
-        " AS ?left)"
-    )
+    binds, evidence, left = _split_binds("text", "split", words)
     return f"""
 PREFIX cx: <https://w3id.org/cxgraph#>
 DELETE {{ GRAPH <urn:cxgraph:graph:gaps> {{ ?gap <{_PENDING}> ?text }} }}
 INSERT {{ GRAPH <urn:cxgraph:graph:gaps> {{
-  ?gap cx:evidence {", ".join(evidence)} ; <{_PENDING}> ?left }} }}
+  ?gap cx:evidence {evidence} ; <{_PENDING}> {left} }} }}
 WHERE {{
   GRAPH <urn:cxgraph:graph:gaps> {{ ?gap <{_PENDING}> ?text ; cx:focus ?focus }}
-  {" ".join(binds)}
+  {binds}
 }}
 """
 
