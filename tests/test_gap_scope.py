@@ -53,6 +53,19 @@ def test_what_cannot_be_scoped_is_not(where: str) -> None:
     assert analyse(f"{PROLOGUE}SELECT ?focus WHERE {{ {where} }}") is None
 
 
+def test_literals_of_every_form_are_read() -> None:
+    text = (
+        f"{PROLOGUE}PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+        'SELECT ?focus WHERE { ?focus cx:score -3 ; cx:comment "x"@en-GB ; '
+        'cx:targetValue "5"^^xsd:integer ; cx:onScorecard true . }'
+    )
+    plan = analyse(text)
+    assert plan is not None
+    branches = " ".join(plan.branches)
+    for literal in ("-3", '"x"@en-GB', '"5"^^<http://www.w3.org/2001/XMLSchema#integer>', "true"):
+        assert literal in branches
+
+
 def test_minus_groups_keep_their_own_variables() -> None:
     """?sla in two MINUS groups is two variables: no branch joins one group's ?sla with
     the other's; and the scope is joined into each MINUS that binds ?focus."""
