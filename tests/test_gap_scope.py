@@ -241,3 +241,20 @@ def test_fixing_and_reopening_each_gap_fixture(trigger: Path, clean: Path) -> No
 
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def test_a_change_too_large_to_scope_reruns_the_touched_rules(
+    kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cxgraph import incremental
+
+    monkeypatch.setattr(incremental, "SCOPED_CHANGE_LIMIT", 0)
+    report = kg.change(
+        additions=[
+            quad(kg, "fix", CX + "delivers", "offering"),
+            quad(kg, "persona", LABEL, ox.Literal("A busy parent", language="en")),
+        ],
+        removals=[quad(kg, "field", LABEL, ox.Literal("Field team"))],
+    )
+    assert {"unmet-need", "unmanaged-handoff"} <= set(report.rules_rerun)
+    assert_equals_full_run(kg)
