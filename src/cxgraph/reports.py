@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from json.encoder import encode_basestring
 
 import pyoxigraph as ox
 from rich.console import Console
@@ -71,6 +72,26 @@ def parse_result_format(name: str) -> ResultFormat:
 Prefixes = Mapping[str, str]
 
 
+def findings_json(findings: Sequence[Finding]) -> str:
+    """``json.dumps([f.as_json() for f in findings], indent=2, ensure_ascii=False)``, the
+    same text, written with the C string encoder: the indenting encoder is pure Python
+    (0.6 s for the 64,800 findings of a 1M model)."""
+    text = encode_basestring
+    items = []
+    for f in findings:
+        evidence = (
+            "[\n" + ",\n".join(f"      {text(e)}" for e in f.evidence) + "\n    ]"
+            if f.evidence
+            else "[]"
+        )
+        items.append(
+            f'  {{\n    "rule": {text(f.rule)},\n    "focus": {text(f.focus)},\n'
+            f'    "severity": {text(f.severity.value)},\n    "message": {text(f.message)},\n'
+            f'    "evidence": {evidence}\n  }}'
+        )
+    return "[\n" + ",\n".join(items) + "\n]" if items else "[]"
+
+
 def render_findings(
     findings: Sequence[Finding],
     fmt: GapFormat,
@@ -80,7 +101,7 @@ def render_findings(
     """Print findings; tables and Markdown show compact names, machine formats full IRIs.
     (HTML is written by :mod:`cxgraph.report_html`.)"""
     if fmt is GapFormat.JSON:
-        print(json.dumps([f.as_json() for f in findings], indent=2, ensure_ascii=False))
+        print(findings_json(findings))
     elif fmt is GapFormat.CSV:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
