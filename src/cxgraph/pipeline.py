@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-import rdflib
 
 from cxgraph import changes, resources, writes
 from cxgraph.changes import Changes
@@ -32,7 +32,11 @@ from cxgraph.profiles import ReasoningProfile, WriteValidation
 from cxgraph.reasoning import InferenceReport, infer
 from cxgraph.sources import Source, SourceFormat
 from cxgraph.store import QueryResult, RemoteLocation, Store
-from cxgraph.validation import ValidationReport, validate
+
+if TYPE_CHECKING:  # rdflib and pyshacl load only when validation or rdflib is asked for
+    import rdflib
+
+    from cxgraph.validation import ValidationReport
 
 
 @dataclass
@@ -188,6 +192,8 @@ class KnowledgeGraph:
 
     def validate(self) -> ValidationReport:
         """SHACL validation of the reasoned model."""
+        from cxgraph.validation import validate
+
         return validate(self.store)
 
     def export(

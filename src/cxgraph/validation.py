@@ -16,13 +16,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-
-import rdflib
-from rdflib.namespace import SH
+from typing import TYPE_CHECKING
 
 from cxgraph import resources
 from cxgraph.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from cxgraph.store import Store, quiet_rdflib_literals
+
+if TYPE_CHECKING:  # rdflib and pyshacl load when a validation runs, not at import
+    import rdflib
 
 _PYSHACL_LOCK = threading.Lock()
 """Serialises pyshacl runs: the state it guards (rdflib's SPARQL parser) is per process."""
@@ -61,12 +62,16 @@ class ValidationReport:
 
 
 def load_shapes(path: Path | None = None) -> rdflib.Graph:
+    import rdflib
+
     return rdflib.Graph().parse(path or resources.shapes_file(), format="turtle")
 
 
 def validate(store: Store, shapes: rdflib.Graph | None = None) -> ValidationReport:
     """Validate the store's data (with ontology and inferred triples) against the shapes."""
     import pyshacl
+    import rdflib
+    from rdflib.namespace import SH
 
     graphs = [*store.data_graphs(), ONTOLOGY_GRAPH, INFERRED_GRAPH]
     with quiet_rdflib_literals():

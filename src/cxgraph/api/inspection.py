@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 from cxgraph.api.protocol import bad_request
 from cxgraph.namespaces import PREFIXES
-from cxgraph.sparql_tokens import TOKEN as _TOKEN
+from cxgraph.sparql_tokens import token_pattern
 
 _REFUSED_WORDS = ("SERVICE", "LOAD")
 MAX_NESTING = 64
@@ -105,7 +105,7 @@ def inspect_sparql(text: str, base_iri: str) -> Inspection:
     previous: list[tuple[str, str]] = []
     nesting = _Nesting()
     chain = 0
-    for match in _TOKEN.finditer(text):
+    for match in token_pattern().finditer(text):
         kind = match.lastgroup or "other"
         value = match.group()
         if kind in ("space", "comment"):

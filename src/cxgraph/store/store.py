@@ -21,10 +21,9 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import pyoxigraph as oxi
-import rdflib
 
 from cxgraph.errors import QueryError, StoreError
 from cxgraph.namespaces import (
@@ -35,6 +34,9 @@ from cxgraph.sources import Source, SourceFormat, graph_for_source, load_triples
 from cxgraph.store.backend import Binding, GraphName, StoreBackend
 from cxgraph.store.location import RemoteLocation
 from cxgraph.store.remote import RemoteStore
+
+if TYPE_CHECKING:  # rdflib loads only when an rdflib copy is asked for
+    import rdflib
 
 _SCRATCH_PREFIX = "urn:cxgraph:graph:reasoning:"
 _LOADING_PREFIX = _SCRATCH_PREFIX + "loading-"
@@ -385,6 +387,8 @@ class Store:
 
     def to_rdflib(self, graphs: Sequence[oxi.NamedNode] | None = None) -> rdflib.Graph:
         """An rdflib copy of the given graphs (default: all), for pyshacl and rdflib tools."""
+        import rdflib
+
         graph = rdflib.Graph()
         for t in self.triples(graphs if graphs is not None else self.graphs()):
             graph.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
@@ -405,6 +409,8 @@ def quiet_rdflib_literals() -> Iterator[None]:
 
 
 def _to_rdflib(term: object) -> rdflib.term.Node:
+    import rdflib
+
     if isinstance(term, oxi.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, oxi.BlankNode):
