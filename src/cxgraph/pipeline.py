@@ -15,6 +15,7 @@ the findings up to date before returning; failures are library exceptions
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,8 +107,14 @@ class KnowledgeGraph:
         """Load sources (all or nothing), then refresh inference and gaps."""
         with self.store.lock:
             counts = self.store.load_sources(sources)
-            self.load_diagnostics = diagnose_load(self.store, sources, counts)
-            self.refresh()
+            # the diagnostics read the data graphs only, which reasoning does not write:
+            # they run beside it (0.6 s of scans at 1M dense, on the other core)
+            with ThreadPoolExecutor(1) as pool:
+                diagnosing = pool.submit(diagnose_load, self.store, sources, counts)
+                try:
+                    self.refresh()
+                finally:
+                    self.load_diagnostics = diagnosing.result()
         return counts
 
     # -- the write API -------------------------------------------------------------------
