@@ -385,6 +385,25 @@ def test_membership_and_removal_in_batches(remote: RemoteLocation) -> None:
 
 
 @pytest.mark.server
+def test_which_triples_graphs_hold_in_batches(remote: RemoteLocation) -> None:
+    store = Store(remote)
+    first, second, third = (ox.NamedNode(f"urn:cxgraph:graph:data:g{i}") for i in (1, 2, 3))
+    triples = [
+        ox.Triple(
+            ox.NamedNode(f"urn:x:s{i}"), ox.NamedNode("urn:x:p"), ox.Literal(f"v{i}", language="en")
+        )
+        for i in range(1200)
+    ]
+    store.insert(ox.Quad(t.subject, t.predicate, t.object, first) for t in triples[:400])
+    store.insert(ox.Quad(t.subject, t.predicate, t.object, third) for t in triples[400:800])
+    before = store.traffic()[0]
+    assert store.held_in(triples, [first, second]) == set(triples[:400])
+    assert store.traffic()[0] - before <= 2
+    assert store.held_in(triples, [third]) == set(triples[400:800])
+    assert store.held_in(triples, []) == set()
+
+
+@pytest.mark.server
 def test_an_update_the_store_refuses_is_store_refused_not_a_syntax_error(
     remote: RemoteLocation,
 ) -> None:

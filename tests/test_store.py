@@ -160,3 +160,14 @@ def test_a_scratch_graph_lives_for_its_block(store: Store) -> None:
         raise RuntimeError("the block fails")
     assert not store.has_graph(graph)
     assert not list(store.quads(None, None, None, graph))
+
+
+def test_held_in_names_the_triples_some_of_the_graphs_hold(store: Store) -> None:
+    first, second = ox.NamedNode("urn:g:1"), ox.NamedNode("urn:g:2")
+    a = ox.Triple(ox.NamedNode("urn:x:a"), ox.NamedNode("urn:x:p"), ox.Literal("1"))
+    b = ox.Triple(ox.NamedNode("urn:x:b"), ox.NamedNode("urn:x:p"), ox.Literal("2"))
+    store.insert([ox.Quad(a.subject, a.predicate, a.object, first)])
+    store.insert([ox.Quad(b.subject, b.predicate, b.object, second)])
+    assert store.held_in([a, b], [first]) == {a}
+    assert store.held_in([a, b], [first, second]) == {a, b}
+    assert store.held_in([a, b], []) == set()

@@ -207,16 +207,8 @@ def _remove(store: Store, present: list[ox.Quad], report: ChangeReport) -> list[
     db = store.backend
     remove_atomically(db, present)
     report.removed = len(present)
-    asserted = set(store.asserted_graphs())
-    gone = []
-    for q in present:
-        still = any(
-            other.graph_name in asserted
-            for other in db.quads_for_pattern(q.subject, q.predicate, q.object)
-        )
-        if not still:
-            gone.append(q.triple)
-    return gone
+    still = store.held_in([q.triple for q in present], store.asserted_graphs())
+    return [q.triple for q in present if q.triple not in still]
 
 
 def remove_atomically(db: StoreBackend, quads: list[ox.Quad]) -> None:

@@ -341,6 +341,30 @@ class RemoteStore:
 
         return pages()
 
+    def held_in(
+        self, triples: Sequence[ox.Triple], graphs: Sequence[ox.NamedNode]
+    ) -> set[ox.Triple]:
+        """Those of ``triples`` that one of ``graphs`` holds, asked in batches (subjects
+        and predicates in ``VALUES``, objects compared here, as in :meth:`present`)."""
+        if not triples or not graphs:
+            return set()
+        for triple in triples:
+            _sparql(triple.object)
+        wanted = set(triples)
+        keys = sorted({(t.subject, t.predicate) for t in triples}, key=str)
+        in_graphs = " ".join(_sparql(g) for g in graphs)
+        held: set[ox.Triple] = set()
+        for start in range(0, len(keys), _PRESENT_BATCH):
+            rows = " ".join(
+                f"({_sparql(s)} {_sparql(p)})" for s, p in keys[start : start + _PRESENT_BATCH]
+            )
+            found = self._select(
+                f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES (?s ?p) {{ {rows} }} "
+                f"VALUES ?g {{ {in_graphs} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            )
+            held |= {t for t in (ox.Triple(*row) for row in found) if t in wanted}
+        return held
+
     @staticmethod
     def _quad(parts: tuple[object, ...]) -> ox.Quad:
         s, p, o, g = parts

@@ -204,6 +204,24 @@ class Store:
         for quad in quads:
             self._ox.remove(quad)
 
+    def held_in(
+        self, triples: Iterable[oxi.Triple], graphs: Sequence[oxi.NamedNode]
+    ) -> set[oxi.Triple]:
+        """Those of ``triples`` that one of ``graphs`` holds (a remote store is asked in
+        batches, not once per triple)."""
+        triples = list(triples)
+        if self._remote is not None:
+            return self._remote.held_in(triples, list(graphs))
+        chosen = set(graphs)
+        return {
+            t
+            for t in triples
+            if any(
+                q.graph_name in chosen
+                for q in self._ox.quads_for_pattern(t.subject, t.predicate, t.object)
+            )
+        }
+
     def present(self, quads: Iterable[oxi.Quad]) -> list[oxi.Quad]:
         """Those of ``quads`` the store holds, in their order (a remote store is asked
         in batches, not once per quad)."""
