@@ -151,8 +151,9 @@ def apply_change(
                 db.update(f"ADD {g} TO {scratch.changed}")
         if new:
             # a triple now asserted is no longer the reasoner's to hold
-            for q in new:
-                db.remove(ox.Quad(q.subject, q.predicate, q.object, INFERRED_GRAPH))
+            remove_atomically(
+                db, [ox.Quad(q.subject, q.predicate, q.object, INFERRED_GRAPH) for q in new]
+            )
             _put(db, scratch.seed, [q.triple for q in new])
         if db.contains_named_graph(scratch.seed):
             touched |= graph_keys(db, scratch.seed)
@@ -280,8 +281,9 @@ def _overdelete(
         _put(db, scratch.overdeleted, found)
         delta = found
     report.overdeleted = len(overdeleted)
-    for t in overdeleted:
-        db.remove(ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH))
+    remove_atomically(
+        db, [ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH) for t in overdeleted]
+    )
 
 
 def _in(db: StoreBackend, t: ox.Triple, graph: ox.NamedNode) -> bool:
