@@ -32,7 +32,8 @@ from cxgraph.pipeline import KnowledgeGraph, attach_knowledge_graph, build_knowl
 from cxgraph.sources import Source, SourceFormat
 from cxgraph.store import Store
 from cxgraph.store.location import Credentials, Dialect, RemoteLocation
-from cxgraph.store.remote import SKOLEM_PREFIX, RemoteStore, query_form, with_values
+from cxgraph.store.remote import RemoteStore
+from cxgraph.store.terms import SKOLEM_PREFIX, query_form, with_values
 from tests.remote_servers import empty, free_port, oxigraph_server, virtuoso_server
 from tests.salon_edits import FIX_UNMET_NEED, SALON, UNMET
 

@@ -14,8 +14,9 @@ Modules outside this package never construct or import pyoxigraph's store: they 
 
 from cxgraph.store.backend import Binding, GraphName, StoreBackend, scratch_dataset
 from cxgraph.store.location import Credentials, RemoteLocation, is_store_url
+from cxgraph.store.rdflib_copy import quiet_rdflib_literals
 from cxgraph.store.remote import RemoteStore
-from cxgraph.store.store import QueryResult, Store, Term, graph_for_path, quiet_rdflib_literals
+from cxgraph.store.store import QueryResult, Store, Term, graph_for_path
 
 __all__ = [
     "Binding",

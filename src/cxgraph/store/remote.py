@@ -22,7 +22,6 @@ nothing here does).
 
 from __future__ import annotations
 
-import json
 import re
 import ssl
 import time
@@ -33,12 +32,20 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
 
-from cxgraph.errors import InputError, StoreError, StoreRefused
+from cxgraph.errors import StoreError, StoreRefused
 from cxgraph.formats import GRAPH_FORMATS, JSON, NQUADS, NTRIPLES, format_for_media_type
-from cxgraph.store.location import Credentials, Dialect, RemoteLocation, is_store_url
-
-SKOLEM_PREFIX = "urn:cxgraph:bnode:"
-"""Stored blank nodes become IRIs under this prefix (see the module docstring)."""
+from cxgraph.store.location import Dialect, RemoteLocation
+from cxgraph.store.terms import (
+    SKOLEM_PREFIX,
+    graph_iri,
+    query_form,
+    skolem_quad,
+    sparql_term,
+    unskolem_json,
+    unskolem_triple,
+    with_values,
+    without_literals,
+)
 
 _BATCH = 20_000
 """Quads per request when pushing data."""
@@ -52,8 +59,6 @@ _ACCEPT_GRAPH = f"{_NT}, {_PLAIN};q=0.5"
 """What a CONSTRUCT or DESCRIBE asks for: N-Triples only (Virtuoso answers a graph as JSON
 bindings if JSON is acceptable)."""
 _GRAPH = re.compile(r"\bGRAPH\b", re.IGNORECASE)
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
-_HIDDEN = re.compile(r"<[^<>\s]*>|#[^\n]*|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
 _VIRTUOSO_GRAPHS = (
     "http://www.openlinksw.com/schemas/virtrdf#",
     "http://www.w3.org/ns/ldp#",
@@ -63,103 +68,10 @@ _VIRTUOSO_GRAPHS = (
 _FRESH_NODE = re.compile(r"\bBNODE\s*\(\s*\)", re.IGNORECASE)
 _FRESH_IRI = f'IRI(CONCAT("{SKOLEM_PREFIX}", STRUUID()))'
 """Virtuoso 7.2 has no ``BNODE()``: a fresh skolem IRI stands for a fresh blank node."""
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 Subject = ox.NamedNode | ox.BlankNode
-
-
-# -- terms ---------------------------------------------------------------------------------
-
-
-def skolemize(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.Literal:
-    """The term as stored remotely: a blank node becomes a ``urn:cxgraph:bnode:`` IRI."""
-    if isinstance(term, ox.BlankNode):
-        return ox.NamedNode(SKOLEM_PREFIX + term.value)
-    return term
-
-
-def _skolem_quad(q: ox.Quad) -> ox.Quad:
-    s, o, g = q.subject, q.object, q.graph_name
-    if not (
-        isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode) or isinstance(g, ox.BlankNode)
-    ):
-        return q
-    return ox.Quad(skolemize(s), q.predicate, skolemize(o), skolemize(g))  # type: ignore[arg-type]
-
-
-def _unskolem(term: ox.NamedNode) -> ox.NamedNode | ox.BlankNode:
-    if term.value.startswith(SKOLEM_PREFIX):
-        return ox.BlankNode(term.value[len(SKOLEM_PREFIX) :])
-    return term
-
-
-def _unskolem_triple(t: ox.Triple) -> ox.Triple:
-    s, o = t.subject, t.object
-    if isinstance(s, ox.NamedNode) and s.value.startswith(SKOLEM_PREFIX):
-        s = _unskolem(s)
-    elif not (isinstance(o, ox.NamedNode) and o.value.startswith(SKOLEM_PREFIX)):
-        return t
-    if isinstance(o, ox.NamedNode):
-        o = _unskolem(o)
-    return ox.Triple(s, t.predicate, o)
-
-
-def _sparql(term: object) -> str:
-    """A pyoxigraph term in SPARQL syntax (its N-Triples form), blank nodes skolemized."""
-    if isinstance(term, ox.BlankNode):
-        return f"<{SKOLEM_PREFIX}{term.value}>"
-    if isinstance(term, ox.NamedNode | ox.Literal):
-        return str(term)
-    raise InputError(
-        f"{term} cannot be written to a remote store: triple terms (RDF 1.2) are kept in "
-        "the embedded store only"
-    )
-
-
-def _unskolem_json(body: bytes) -> bytes:
-    """SPARQL JSON results with skolem IRIs turned back into blank nodes."""
-    if SKOLEM_PREFIX.encode() not in body:
-        return body
-    document = json.loads(body)
-    for row in document.get("results", {}).get("bindings", []):
-        for value in row.values():
-            if value.get("type") == "uri" and value["value"].startswith(SKOLEM_PREFIX):
-                value["type"] = "bnode"
-                value["value"] = value["value"][len(SKOLEM_PREFIX) :]
-    return json.dumps(document).encode()
-
-
-def _graph_iri(graph: object) -> str:
-    """A graph name as a dataset parameter (a blank node by its skolem IRI)."""
-    if isinstance(graph, ox.BlankNode):
-        return SKOLEM_PREFIX + graph.value
-    if isinstance(graph, ox.NamedNode):
-        return graph.value
-    raise StoreError(f"cannot name the graph {graph!r} in a remote query")
-
-
-def query_form(text: str) -> str | None:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the query's form (IRIs, strings and comments
-    skipped), or None."""
-    found = _FORM.search(_HIDDEN.sub(" ", text))
-    return found.group(1).upper() if found else None
-
-
-def with_values(text: str, substitutions: Mapping[ox.Variable, object]) -> str:
-    """The query with ``substitutions`` as a ``VALUES`` block opening its WHERE clause
-    (as pyoxigraph binds them before evaluation), or a trailing one if it has no
-    ``WHERE {``."""
-    if not substitutions:
-        return text
-    names = " ".join(str(v) for v in substitutions)
-    row = " ".join(_sparql(t) for t in substitutions.values())
-    block = f"VALUES ({names}) {{ ({row}) }}"
-    found = _WHERE.search(text)
-    if found is None:
-        return f"{text}\n{block}"
-    return f"{text[: found.end()]} {block} {text[found.end() :]}"
 
 
 # -- the store -----------------------------------------------------------------------------
@@ -248,27 +160,27 @@ class RemoteStore:
             default_graph = [default_graph]
         graphs: Sequence[ox.NamedNode | ox.BlankNode]
         if default_graph is not None:
-            fields += [("default-graph-uri", _graph_iri(g)) for g in default_graph]
+            fields += [("default-graph-uri", graph_iri(g)) for g in default_graph]
             if named_graphs is not None:
                 graphs = list(named_graphs)
             else:  # pyoxigraph keeps every named graph; only a GRAPH pattern can see them
-                graphs = self.named_graphs() if _GRAPH.search(_HIDDEN.sub(" ", text)) else []
-            fields += [("named-graph-uri", _graph_iri(g)) for g in graphs]
+                graphs = self.named_graphs() if _GRAPH.search(without_literals(text)) else []
+            fields += [("named-graph-uri", graph_iri(g)) for g in graphs]
             if not default_graph and not graphs:
                 # an empty dataset: name one graph that cannot exist
                 fields.append(("named-graph-uri", SKOLEM_PREFIX + "empty-dataset"))
         elif named_graphs is not None and not use_default_graph_as_union:
-            fields += [("named-graph-uri", _graph_iri(g)) for g in named_graphs]
+            fields += [("named-graph-uri", graph_iri(g)) for g in named_graphs]
         elif use_default_graph_as_union:
             if self.location.dialect is Dialect.OXIGRAPH:
-                fields += [("named-graph-uri", _graph_iri(g)) for g in named_graphs or ()]
+                fields += [("named-graph-uri", graph_iri(g)) for g in named_graphs or ()]
                 fields.append(("union-default-graph", ""))
             else:  # Virtuoso's own default graph would include its system graphs
                 held = self.named_graphs()
                 names = [g.value for g in held] or [SKOLEM_PREFIX + "empty-dataset"]
                 fields += [("default-graph-uri", name) for name in names]
                 named = held if named_graphs is None else named_graphs
-                fields += [("named-graph-uri", _graph_iri(g)) for g in named]
+                fields += [("named-graph-uri", graph_iri(g)) for g in named]
         graph_result = query_form(text) in ("CONSTRUCT", "DESCRIBE")
         content_type, body = self._send(
             self.location.query,
@@ -278,10 +190,10 @@ class RemoteStore:
             _ACCEPT_GRAPH if graph_result else _ACCEPT,
         )
         if format_for_media_type(content_type, [JSON]) is not None:
-            return ox.parse_query_results(_unskolem_json(body), format=ox.QueryResultsFormat.JSON)
+            return ox.parse_query_results(unskolem_json(body), format=ox.QueryResultsFormat.JSON)
         fmt = format_for_media_type(content_type, GRAPH_FORMATS) or NTRIPLES
         assert fmt.rdf is not None
-        return (_unskolem_triple(q.triple) for q in ox.parse(body, format=fmt.rdf))
+        return (unskolem_triple(q.triple) for q in ox.parse(body, format=fmt.rdf))
 
     def update(
         self,
@@ -318,7 +230,9 @@ class RemoteStore:
         lazily: the first :data:`_PAGE` in one request, the rest only if asked for."""
         names = ("s", "p", "o", "g")
         given = (subject, predicate, object, graph_name)
-        terms = [f"?{n}" if t is None else _sparql(t) for n, t in zip(names, given, strict=True)]
+        terms = [
+            f"?{n}" if t is None else sparql_term(t) for n, t in zip(names, given, strict=True)
+        ]
         wanted = [f"?{n}" for n, t in zip(names, given, strict=True) if t is None]
         if not wanted:
             return iter([q for q in [self._quad(given)] if q in self])
@@ -349,14 +263,15 @@ class RemoteStore:
         if not triples or not graphs:
             return set()
         for triple in triples:
-            _sparql(triple.object)
+            sparql_term(triple.object)
         wanted = set(triples)
         keys = sorted({(t.subject, t.predicate) for t in triples}, key=str)
-        in_graphs = " ".join(_sparql(g) for g in graphs)
+        in_graphs = " ".join(sparql_term(g) for g in graphs)
         held: set[ox.Triple] = set()
         for start in range(0, len(keys), _PRESENT_BATCH):
             rows = " ".join(
-                f"({_sparql(s)} {_sparql(p)})" for s, p in keys[start : start + _PRESENT_BATCH]
+                f"({sparql_term(s)} {sparql_term(p)})"
+                for s, p in keys[start : start + _PRESENT_BATCH]
             )
             found = self._select(
                 f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES (?s ?p) {{ {rows} }} "
@@ -371,11 +286,11 @@ class RemoteStore:
         return ox.Quad(s, p, o, g)  # type: ignore[arg-type]
 
     def __contains__(self, quad: ox.Quad) -> bool:
-        s, p, o = (_sparql(t) for t in (quad.subject, quad.predicate, quad.object))
+        s, p, o = (sparql_term(t) for t in (quad.subject, quad.predicate, quad.object))
         if isinstance(quad.graph_name, ox.DefaultGraph):
             text = f"ASK {{ {s} {p} {o} }}"
         else:
-            text = f"ASK {{ GRAPH {_sparql(quad.graph_name)} {{ {s} {p} {o} }} }}"
+            text = f"ASK {{ GRAPH {sparql_term(quad.graph_name)} {{ {s} {p} {o} }} }}"
         return bool(self.query(text))
 
     def __len__(self) -> int:
@@ -404,13 +319,13 @@ class RemoteStore:
         Virtuoso does not match language-tagged literals given in ``VALUES``), one request
         per batch instead of one ``ASK`` per quad."""
         for quad in quads:
-            _sparql(quad.object)  # a term the store cannot hold is refused before any write
+            sparql_term(quad.object)  # a term the store cannot hold is refused before any write
         wanted = set(quads)
         keys = sorted({(q.subject, q.predicate, q.graph_name) for q in quads}, key=str)
         held: list[ox.Quad] = []
         for start in range(0, len(keys), _PRESENT_BATCH):
             rows = " ".join(
-                "(" + " ".join(_sparql(term) for term in key) + ")"
+                "(" + " ".join(sparql_term(term) for term in key) + ")"
                 for key in keys[start : start + _PRESENT_BATCH]
             )
             found = self._select(
@@ -424,7 +339,7 @@ class RemoteStore:
         """Add quads in bulk (N-Quads to the Graph Store endpoint, else ``INSERT DATA``)."""
         batch: list[ox.Quad] = []
         for quad in quads:
-            batch.append(_skolem_quad(quad))
+            batch.append(skolem_quad(quad))
             if len(batch) >= _BATCH:
                 self._push(batch)
                 batch = []
@@ -442,11 +357,11 @@ class RemoteStore:
     def _data(quads: Iterable[ox.Quad]) -> str:
         parts = []
         for q in quads:
-            triple = " ".join(_sparql(t) for t in (q.subject, q.predicate, q.object))
+            triple = " ".join(sparql_term(t) for t in (q.subject, q.predicate, q.object))
             if isinstance(q.graph_name, ox.DefaultGraph):
                 parts.append(f"{triple} .")
             else:
-                parts.append(f"GRAPH {_sparql(q.graph_name)} {{ {triple} }}")
+                parts.append(f"GRAPH {sparql_term(q.graph_name)} {{ {triple} }}")
         return " ".join(parts)
 
     def load(
@@ -489,17 +404,17 @@ class RemoteStore:
 
     def contains_named_graph(self, graph_name: ox.NamedNode) -> bool:
         if self.location.dialect is Dialect.OXIGRAPH:
-            return bool(self.query(f"ASK {{ GRAPH {_sparql(graph_name)} {{ }} }}"))
-        return bool(self.query(f"ASK {{ GRAPH {_sparql(graph_name)} {{ ?s ?p ?o }} }}"))
+            return bool(self.query(f"ASK {{ GRAPH {sparql_term(graph_name)} {{ }} }}"))
+        return bool(self.query(f"ASK {{ GRAPH {sparql_term(graph_name)} {{ ?s ?p ?o }} }}"))
 
     def add_graph(self, graph_name: ox.NamedNode) -> None:
-        self.update(f"CREATE SILENT GRAPH {_sparql(graph_name)}")
+        self.update(f"CREATE SILENT GRAPH {sparql_term(graph_name)}")
 
     def clear_graph(self, graph_name: ox.NamedNode) -> None:
-        self.update(f"CLEAR SILENT GRAPH {_sparql(graph_name)}")
+        self.update(f"CLEAR SILENT GRAPH {sparql_term(graph_name)}")
 
     def remove_graph(self, graph_name: ox.NamedNode | ox.BlankNode) -> None:
-        self.update(f"DROP SILENT GRAPH <{_graph_iri(graph_name)}>")
+        self.update(f"DROP SILENT GRAPH <{graph_iri(graph_name)}>")
 
     def flush(self) -> None:
         """Nothing to do: each update is committed by the server."""
@@ -507,15 +422,3 @@ class RemoteStore:
     def check(self) -> None:
         """Raise StoreError unless the store answers a query."""
         self.query("ASK { }")
-
-
-__all__ = [
-    "SKOLEM_PREFIX",
-    "Credentials",
-    "Dialect",
-    "RemoteLocation",
-    "RemoteStore",
-    "is_store_url",
-    "skolemize",
-    "with_values",
-]

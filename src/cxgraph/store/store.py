@@ -16,7 +16,6 @@ cxgraph reads and writes through its methods (``query``, ``quads``, ``update``, 
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from cxgraph.namespaces import (
 from cxgraph.sources import Source, SourceFormat, graph_for_source, load_triples, parse_into
 from cxgraph.store.backend import Binding, GraphName, StoreBackend
 from cxgraph.store.location import RemoteLocation
+from cxgraph.store.rdflib_copy import rdflib_graph
 from cxgraph.store.remote import RemoteStore
 
 if TYPE_CHECKING:  # rdflib loads only when an rdflib copy is asked for
@@ -405,39 +405,7 @@ class Store:
 
     def to_rdflib(self, graphs: Sequence[oxi.NamedNode] | None = None) -> rdflib.Graph:
         """An rdflib copy of the given graphs (default: all), for pyshacl and rdflib tools."""
-        import rdflib
-
-        graph = rdflib.Graph()
-        for t in self.triples(graphs if graphs is not None else self.graphs()):
-            graph.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
-        return graph
-
-
-@contextmanager
-def quiet_rdflib_literals() -> Iterator[None]:
-    """Silence rdflib's traceback logging for ill-typed literals (``"eight"^^xsd:decimal``)
-    while rdflib tools run: cxgraph reports each one as a warning naming file and line."""
-    logger = logging.getLogger("rdflib.term")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
-def _to_rdflib(term: object) -> rdflib.term.Node:
-    import rdflib
-
-    if isinstance(term, oxi.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, oxi.BlankNode):
-        return rdflib.BNode(term.value)
-    if isinstance(term, oxi.Literal):
-        if term.language:
-            return rdflib.Literal(term.value, lang=term.language)
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-    raise QueryError(f"cannot convert {term!r} to rdflib")
+        return rdflib_graph(self.triples(graphs if graphs is not None else self.graphs()))
 
 
 def graph_for_path(path: Path) -> oxi.NamedNode:
