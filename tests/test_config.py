@@ -99,3 +99,11 @@ def test_a_store_given_as_text_is_a_location(tmp_path: Path) -> None:
     remote = Settings(store_path="http://127.0.0.1:7878")  # type: ignore[arg-type]
     assert isinstance(remote.store_path, RemoteLocation)
     assert Settings(store_path=str(tmp_path)).store_path == tmp_path  # type: ignore[arg-type]
+
+
+def test_attach_needs_a_remote_store_and_no_data(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="remote store"):
+        Settings(attach=True, store_path=tmp_path)
+    with pytest.raises(InputError, match="loads nothing"):
+        Settings(attach=True, store_path="http://127.0.0.1:7878", data=(tmp_path,))  # type: ignore[arg-type]
+    assert Settings(attach=True, store_path="http://127.0.0.1:7878").attach  # type: ignore[arg-type]

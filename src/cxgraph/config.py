@@ -67,6 +67,10 @@ class Settings:
         object.__setattr__(self, "write_validation", WriteValidation.parse(self.write_validation))
         if isinstance(self.store_path, str):  # a directory or a store URL, as --store takes
             object.__setattr__(self, "store_path", store_location(self.store_path, env={}))
+        if self.attach and not isinstance(self.store_path, RemoteLocation):
+            raise InputError("attach serves a remote store: give its URL with --store")
+        if self.attach and self.data:
+            raise InputError("attach loads nothing: leave out --data")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -128,19 +128,16 @@ class KnowledgeGraph:
 
     def put_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> dict[str, object]:
         """Make the data graph ``graph`` hold exactly ``triples`` (created if absent)."""
-        self._require_writable()
         with self.store.lock:
             return self.commit(changes.replacing(self.store, graph, triples))
 
     def post_graph(self, graph: ox.NamedNode, triples: Iterable[ox.Triple]) -> dict[str, object]:
         """Add ``triples`` to the data graph ``graph`` (created if absent)."""
-        self._require_writable()
         with self.store.lock:
             return self.commit(changes.adding(self.store, graph, triples))
 
     def drop_graph(self, graph: ox.NamedNode) -> dict[str, object]:
         """Drop the data graph ``graph`` (WriteRefused ``not_found`` when absent)."""
-        self._require_writable()
         with self.store.lock:
             return self.commit(changes.dropping(self.store, graph))
 

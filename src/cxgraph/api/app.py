@@ -37,9 +37,10 @@ from cxgraph.api import (
 )
 from cxgraph.api.state import Service, committed, publish, service_of
 from cxgraph.config import Settings
-from cxgraph.errors import InputError, StoreError
+from cxgraph.errors import StoreError
 from cxgraph.pipeline import KnowledgeGraph, attach_knowledge_graph, build_knowledge_graph
 from cxgraph.sandbox import Sandbox
+from cxgraph.store import RemoteLocation
 
 log = logging.getLogger(__name__)
 STORE_OPEN_WAIT = 15.0
@@ -140,9 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _build(settings: Settings) -> KnowledgeGraph:
     """Build the knowledge graph; a store directory still locked by an exiting process
     (a restart right after a stop) is retried for up to ``STORE_OPEN_WAIT`` seconds."""
-    if settings.attach:
-        if settings.store_path is None or settings.data:
-            raise InputError("attach needs a remote --store and no --data")
+    if settings.attach:  # Settings made sure the store is a remote one
+        assert isinstance(settings.store_path, RemoteLocation)
         return attach_knowledge_graph(settings.store_path, profile=settings.profile)
     give_up = time.monotonic() + STORE_OPEN_WAIT
     while True:

@@ -18,10 +18,9 @@ from cxgraph.cli.shared import (
     session,
     store_location_of,
 )
-from cxgraph.errors import CxGraphError, InputError
+from cxgraph.errors import CxGraphError
 from cxgraph.pipeline import build_knowledge_graph
 from cxgraph.profiles import ReasoningProfile
-from cxgraph.store import RemoteLocation
 
 
 @app.command()
@@ -73,10 +72,6 @@ def serve(
         if production:
             overrides.update(graphiql=False, introspection=False)
         settings = Settings.from_env(None, **overrides)
-        if settings.attach and not isinstance(settings.store_path, RemoteLocation):
-            raise InputError("--attach serves a remote store: give its URL with --store")
-        if settings.attach and settings.data:
-            raise InputError("--attach loads nothing: leave out --data")
         for path in settings.data:
             if not path.is_file():
                 raise CxGraphError(f"{path}: no such file")
