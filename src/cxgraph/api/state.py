@@ -116,16 +116,12 @@ def publish(app: FastAPI) -> None:
     held (or before serving)."""
     kg = service_of(app).kg
     assert kg is not None
-    context = kg if kg.store.path is None else snapshot(kg)
+    # an on-disk store's readers get an in-memory copy (RocksDB is not fork-safe)
+    context = kg if kg.store.path is None else kg.copy()
     service_of(app).committed = Committed(
         kg.version, len(context.store), len(kg.findings), tuple(map(str, kg.warnings))
     )
     get_sandbox(app).publish(kg.version, context)
-
-
-def snapshot(kg: KnowledgeGraph) -> KnowledgeGraph:
-    """An in-memory copy of ``kg`` (every graph, empty ones too, and the findings)."""
-    return kg.copy()
 
 
 @contextmanager
