@@ -22,6 +22,8 @@ from cxgraph.errors import InputError
 from cxgraph.gap_scope import IN_SCOPE, SCOPE, rule_iri, scoped_text
 from cxgraph.namespaces import GAPS_GRAPH, GRAPH_PREFIX, RDFS_LABEL
 from cxgraph.queries import SavedQuery, saved_queries
+from cxgraph.relevance import read_keys
+from cxgraph.rules import Keys
 from cxgraph.store import Store
 
 GAP_PREFIX = "urn:cxgraph:gap:"
@@ -69,6 +71,13 @@ class Finding:
 def gap_rules() -> list[SavedQuery]:
     """The gap rules of the catalogue, sorted by id."""
     return saved_queries("gaps")
+
+
+@cache
+def rule_reads() -> Keys | None:
+    """The keys the gap rules' patterns read (None when one cannot be read): what a
+    one-shot report needs inferred (see :mod:`cxgraph.relevance`)."""
+    return read_keys(q.text for q in gap_rules())
 
 
 def rule_ids() -> list[str]:
@@ -355,7 +364,7 @@ def insert_text(rule: SavedQuery, language: str = "en") -> str:
     """The SPARQL update that writes a rule's findings into the gaps graph (with a
     ``$using`` placeholder for the graphs it reads); labels preferred in ``language``
     (a tag checked by :func:`label_language`) instead of the rule's ``"en"``."""
-    return _compose(rule, rule.text, language)
+    return wrap_rule(rule, rule.text, language)
 
 
 @cache
@@ -363,10 +372,12 @@ def scoped_insert_text(rule: SavedQuery, language: str = "en") -> str | None:
     """:func:`insert_text` restricted to the foci the scope graph names for the rule
     (see :mod:`cxgraph.gap_scope`), or None when the rule cannot be scoped."""
     text = scoped_text(rule.text, rule.name)
-    return None if text is None else _compose(rule, text, language)
+    return None if text is None else wrap_rule(rule, text, language)
 
 
-def _compose(rule: SavedQuery, text: str, language: str) -> str:
+def wrap_rule(rule: SavedQuery, text: str, language: str, wrapper: str = _INSERT) -> str:
+    """The rule's SELECT put inside ``wrapper`` (the gap-writing update, or another
+    text with the same placeholders), labels preferred in ``language``."""
     text = _PREFERRED_LANGUAGE.sub(rf'\1"{label_language(language)}")', text)
     cut = text.index("\nSELECT") + 1
     prologue, select = text[:cut], text[cut:]
@@ -381,7 +392,7 @@ def _compose(rule: SavedQuery, text: str, language: str) -> str:
         "$pending": _PENDING,
         "$select": select,
     }
-    text = _INSERT
+    text = wrapper
     for key, value in fields.items():
         text = text.replace(key, value)
     return prologue + text

@@ -22,7 +22,8 @@ from cxgraph.diagnostics import Diagnostic
 from cxgraph.fixpoint import FixpointEngine
 from cxgraph.namespaces import INFERRED_GRAPH
 from cxgraph.profiles import ReasoningProfile as ReasoningProfile  # re-exported
-from cxgraph.rules import Rule
+from cxgraph.relevance import relevant_rules
+from cxgraph.rules import Keys, Rule
 from cxgraph.store import Store, quiet_rdflib_literals
 
 _OWLRL_ERRORS = "http://www.daml.org/2002/03/agents/agent-ont#"
@@ -36,6 +37,8 @@ class InferenceReport:
     added: Counter[str] = field(default_factory=Counter)
     rounds: int = 0
     seconds: float = 0.0
+    complete: bool = True
+    """False when only what some queries read was inferred (see ``infer``'s ``reads``)."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -43,13 +46,17 @@ class InferenceReport:
         return sum(self.added.values())
 
 
-def infer(store: Store, profile: ReasoningProfile = ReasoningProfile.RULES) -> InferenceReport:
-    """Recompute the inferred graph of ``store`` from its asserted graphs."""
+def infer(
+    store: Store, profile: ReasoningProfile = ReasoningProfile.RULES, reads: Keys | None = None
+) -> InferenceReport:
+    """Recompute the inferred graph of ``store`` from its asserted graphs. With ``reads``
+    (the keys some queries read, see :mod:`cxgraph.relevance`), the rules profile infers
+    only what those queries can see: their answers are the same, the rest is left out."""
     started = time.perf_counter()
     with store.lock:
         store.replace_graph(INFERRED_GRAPH, [])
         if profile is ReasoningProfile.RULES:
-            report = _infer_rules(store)
+            report = _infer_rules(store, reads)
         elif profile is ReasoningProfile.OWLRL:
             report = _infer_owlrl(store)
         else:
@@ -68,9 +75,13 @@ def compile_rules(store: Store, diagnostics: list[Diagnostic] | None = None) -> 
     return rules
 
 
-def _infer_rules(store: Store) -> InferenceReport:
+def _infer_rules(store: Store, reads: Keys | None) -> InferenceReport:
     report = InferenceReport(ReasoningProfile.RULES)
     rules = compile_rules(store, report.diagnostics)
+    if reads is not None:
+        relevant = relevant_rules(rules, reads)
+        report.complete = len(relevant) == len(rules)
+        rules = relevant
     engine = FixpointEngine(store.backend, [*store.asserted_graphs(), INFERRED_GRAPH])
     report.rounds = engine.run(rules, report.added)
     return report

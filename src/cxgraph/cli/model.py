@@ -74,7 +74,12 @@ def gaps(
     try:
         select_rules(rule, severity)
         kg = build_model(
-            data, store, input_format, profile, quiet or output_format != GapFormat.TABLE
+            data,
+            store,
+            input_format,
+            profile,
+            quiet or output_format != GapFormat.TABLE,
+            one_shot=output_format is not GapFormat.HTML,  # the page queries the graph
         )
         findings = kg.gaps(rule, severity)
         prefixes = prefixes_for(data, store)

