@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,12 +80,21 @@ def _infer_rules(store: Store, reads: Keys | None) -> InferenceReport:
     report = InferenceReport(ReasoningProfile.RULES)
     rules = compile_rules(store, report.diagnostics)
     if reads is not None:
-        relevant = relevant_rules(rules, reads)
+        relevant = relevant_rules(
+            rules, reads, lambda properties: _literal_objects(store, properties)
+        )
         report.complete = len(relevant) == len(rules)
         rules = relevant
     engine = FixpointEngine(store.backend, [*store.asserted_graphs(), INFERRED_GRAPH])
     report.rounds = engine.run(rules, report.added)
     return report
+
+
+def _literal_objects(store: Store, properties: Iterable[str]) -> bool:
+    """Whether any graph holds a triple with a literal object on one of ``properties``."""
+    values = " ".join(f"<{p}>" for p in sorted(properties))
+    ask = f"ASK {{ VALUES ?p {{ {values} }} ?s ?p ?o FILTER(isLiteral(?o)) }}"
+    return bool(store.query(ask))
 
 
 def _infer_owlrl(store: Store) -> InferenceReport:

@@ -19,7 +19,7 @@ every rule relevant: the answer is then the full closure, never a smaller one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
 
@@ -49,71 +49,119 @@ def read_keys(texts: Iterable[str]) -> Keys | None:
     return keys
 
 
-def relevant_rules(rules: list[Rule], read: Keys | None) -> list[Rule]:
+def relevant_rules(
+    rules: list[Rule],
+    read: Keys | None,
+    literal_objects: Callable[[Iterable[str]], bool] = lambda properties: True,
+) -> list[Rule]:
     """The rules whose conclusions can reach a pattern reading ``read`` (see the module
-    docstring); all of them when ``read`` is None or a variable predicate is involved."""
+    docstring), keeping only the head atoms something reads; all the rules, unchanged,
+    when ``read`` is None or a variable predicate is involved. ``literal_objects`` says
+    whether the data holds a triple with a literal object on any of these properties
+    (by default: assume so, and keep both directions of every inverse pair)."""
     if read is None or ANY in read or any(a.key == ANY for r in rules for a in (*r.body, *r.head)):
         return rules
-    forms = {form: i for i, rule in enumerate(rules) if (form := _canonical(rule)) is not None}
-    forced: set[int] = set()
-    while True:
-        chosen, reliance = _closure(rules, read, forms, forced)
-        # an inverse left out because a reader's rewritten twin gives the same: only
-        # while that twin is chosen too
-        missing = {r for r, twin in reliance if twin not in chosen and r not in chosen}
-        if not missing:
-            return [rule for i, rule in enumerate(rules) if i in chosen]
-        forced |= missing
-
-
-def _closure(
-    rules: list[Rule], read: Keys, forms: dict[object, int], forced: set[int]
-) -> tuple[set[int], set[tuple[int, int]]]:
-    """The chosen rules, and (inverse rule, twin) pairs the choice relied on."""
+    rules = _through_one_direction(rules, read, literal_objects)
     readers: dict[Key, set[int]] = {key: {-1} for key in read}  # -1: a query
     chosen: set[int] = set()
-    reliance: set[tuple[int, int]] = set()
     grew = True
     while grew:
         grew = False
         for i, rule in enumerate(rules):
-            if i in chosen:
-                continue
-            relied: set[tuple[int, int]] = set()
-            if i not in forced and not _feeds(i, rules, readers, forms, relied):
-                continue
-            chosen.add(i)
-            reliance |= relied
-            grew = True
-            for atom in rule.body:
-                readers.setdefault(atom.key, set()).add(i)
-    return chosen, reliance
+            if i not in chosen and any(_feeds(rule, h, readers, rules) for h in rule.head):
+                chosen.add(i)
+                grew = True
+                for atom in rule.body:
+                    readers.setdefault(atom.key, set()).add(i)
+    kept = []
+    for i in sorted(chosen):
+        rule = rules[i]
+        head = tuple(h for h in rule.head if _head_keys(h, readers))
+        kept.append(rule if head == rule.head else Rule(rule.name, rule.body, head))
+    return kept
 
 
-def _feeds(
-    index: int,
-    rules: list[Rule],
-    readers: dict[Key, set[int]],
-    forms: dict[object, int],
-    relied: set[tuple[int, int]],
-) -> bool:
-    """Whether the rule's head gives a key some reader needs from it. An inverse rule is
-    not needed by its mirror, nor by a reader whose twin reading the original property
-    is a rule too (``relied`` records which twin that was)."""
-    rule = rules[index]
-    for head in rule.head:
-        for key in _head_keys(head, readers):
-            for reader in readers[key]:
-                if reader == -1:
-                    return True
-                if _mirrors(rule, rules[reader]):
-                    continue
-                form = _twin(rule, rules[reader])
-                twin = forms.get(form) if form is not None else None
-                if twin is None:
-                    return True
-                relied.add((index, twin))
-    return False
+def _feeds(rule: Rule, head: Atom, readers: dict[Key, set[int]], rules: list[Rule]) -> bool:
+    """Whether ``head`` gives a key some reader other than the rule's mirror reads."""
+    return any(
+        reader == -1 or not _mirrors(rule, rules[reader])
+        for key in _head_keys(head, readers)
+        for reader in readers[key]
+    )
+
+
+def _through_one_direction(
+    rules: list[Rule], read: Keys, literal_objects: Callable[[Iterable[str]], bool]
+) -> list[Rule]:
+    """The rules with every atom (body and head) on a property that has an inverse
+    written with one property of the pair: ``q(a, b)`` becomes ``p(b, a)``. With both
+    ``q <- p`` and ``p <- q`` among the rules, the full closure holds ``q(a, b)`` exactly
+    when it holds ``p(b, a)`` (unless ``b`` is a literal, which cannot be a subject: a
+    pair whose properties, or what the rules derive them from, have literal objects is
+    left as it is), so each rule draws the same conclusions; ``q`` is then read by no rule
+    but ``p <- q`` (its asserted facts become ``p`` facts), so ``q <- p`` is left out. Of a
+    pair, the property the queries read is kept (else the one more rules read); a property
+    in more than one pair is left as it is. Rules made the same by the rewriting run once.
+    """
+    inverse = {
+        (b.p.value, h.p.value): i
+        for i, r in enumerate(rules)
+        if (bh := _inverse(r))
+        for b, h in [bh]
+    }
+    pairs = [(p, q) for p, q in inverse if p < q and (q, p) in inverse]
+    seen = [name for pair in pairs for name in pair]
+    use: dict[str, tuple[ox.NamedNode, set[int]]] = {}
+    for p, q in pairs:
+        if seen.count(p) > 1 or seen.count(q) > 1:
+            continue
+        sources = _sources(rules, {p, q})
+        constants = any(
+            isinstance(h.o, ox.Literal) for r in rules for h in r.head if h.p.value in sources
+        )
+        if constants or literal_objects(sources):
+            continue
+        keep, drop = sorted((p, q), key=lambda n: (-_readers(n, rules, read), n))
+        use[drop] = (ox.NamedNode(keep), {inverse[(p, q)], inverse[(q, p)]})
+
+    def written(atom: Atom, i: int) -> Atom:
+        if atom.p.value not in use or i in use[atom.p.value][1]:
+            return atom
+        return Atom(atom.o, use[atom.p.value][0], atom.s)
+
+    rewritten: list[Rule] = []
+    forms: set[object] = set()
+    for i, rule in enumerate(rules):
+        body = tuple(written(a, i) for a in rule.body)
+        head = tuple(written(a, i) for a in rule.head)
+        if (body, head) != (rule.body, rule.head):
+            rule = Rule(rule.name, body, head)
+        form = _canonical(rule)
+        if form not in forms:
+            forms.add(form)
+            rewritten.append(rule)
+    return rewritten
+
+
+def _sources(rules: list[Rule], properties: set[str]) -> set[str]:
+    """The properties, and every property whose facts a rule can carry into them."""
+    found = set(properties)
+    grew = True
+    while grew:
+        grew = False
+        for rule in rules:
+            if any(h.p.value in found for h in rule.head):
+                new = {a.p.value for a in rule.body} - found
+                if new:
+                    found |= new
+                    grew = True
+    return found
+
+
+def _readers(name: str, rules: list[Rule], read: Keys) -> int:
+    """How much reads a property: the queries count most, then each rule body atom."""
+    atoms = sum(a.p.value == name for r in rules for a in r.body)
+    return atoms + (1000 if (name, None) in read else 0)
 
 
 def _head_keys(head: Atom, readers: dict[Key, set[int]]) -> list[Key]:
@@ -147,33 +195,21 @@ def _mirrors(rule: Rule, reader: Rule) -> bool:
     )
 
 
-def _twin(rule: Rule, reader: Rule) -> object:
-    """For an inverse ``rule`` (``q <- p``) and a reader with the one body atom
-    ``s q o``: the canonical form of the reader with that atom read as ``o p s``; what the
-    reader concludes from the inverse's triples, its twin concludes from the originals."""
-    mine = _inverse(rule)
-    if mine is None or len(reader.body) != 1 or reader.body[0].p != mine[1].p:
-        return None
-    (atom,) = reader.body
-    return _canonical(Rule(reader.name, (Atom(atom.o, mine[0].p, atom.s),), reader.head))
-
-
 def _canonical(rule: Rule) -> object:
-    """A rule with a one-atom body, its variables renamed in order of appearance (body
-    first): equal for rules that differ only in variable names; None for other rules."""
-    if len(rule.body) != 1:
-        return None
+    """The rule with its variables renamed in order of appearance (head first, then the
+    body) and its atoms as sets: equal for rules that differ only in variable names and
+    atom order (not every such pair: two are never equal unless they say the same)."""
     names: dict[ox.Variable, str] = {}
 
-    def term(t: object) -> object:
-        if isinstance(t, ox.Variable):
-            return names.setdefault(t, f"v{len(names)}")
-        return t
+    def atom(a: Atom) -> tuple[object, object, object]:
+        s, o = (
+            names.setdefault(t, f"v{len(names)}") if isinstance(t, ox.Variable) else t
+            for t in (a.s, a.o)
+        )
+        return s, a.p, o
 
-    (body,) = rule.body
-    first = (term(body.s), body.p, term(body.o))
-    heads = frozenset((term(a.s), a.p, term(a.o)) for a in rule.head)
-    return first, heads
+    heads = frozenset(atom(a) for a in rule.head)
+    return heads, frozenset(atom(a) for a in rule.body)
 
 
 def _swapped(body: Atom, head: Atom) -> bool:
