@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -38,9 +39,24 @@ def inverse(p: ox.NamedNode, q: ox.NamedNode) -> Rule:
     return Rule(f"prp-inv {q.value}", (Atom(X, p, Y),), (Atom(Y, q, X),))
 
 
-def relevant(rules: list[Rule], read: Keys | None) -> list[Rule]:
-    """The relevant rules for data with no literal objects (so inverses are rewritten)."""
-    return relevant_rules(rules, read, lambda properties: False)
+@dataclass
+class Data:
+    """Data with no literal objects (so inverse pairs are rewritten) and these counts."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    literals: bool = False
+    asked: list[set[str]] = field(default_factory=list)
+
+    def literal_objects(self, properties: Iterable[str]) -> bool:
+        self.asked.append(set(properties))
+        return self.literals
+
+    def count(self, property: str) -> int:
+        return self.counts.get(property, 0)
+
+
+def relevant(rules: list[Rule], read: Keys | None, data: Data | None = None) -> list[Rule]:
+    return relevant_rules(rules, read, data or Data())
 
 
 def names(rules: list[Rule]) -> set[str]:
@@ -105,6 +121,23 @@ def test_the_direction_the_queries_read_is_kept() -> None:
     assert names(chosen) == {"chain r", f"prp-inv {Q.value}"}
 
 
+def test_the_direction_the_data_states_is_kept_when_the_queries_read_neither() -> None:
+    range_q = Rule("prp-rng q", (Atom(X, Q, Y),), (Atom(Y, TYPE, C),))
+    rules = [inverse(P, Q), inverse(Q, P), range_q]
+    read = {(TYPE.value, C.value)}
+    (kept,) = [r for r in relevant(rules, read, Data({Q.value: 5})) if r.name == "prp-rng q"]
+    assert kept == range_q
+    (kept,) = [r for r in relevant(rules, read, Data({P.value: 5})) if r.name == "prp-rng q"]
+    assert kept.body == (Atom(Y, P, X),)
+
+
+def test_without_data_both_directions_are_kept() -> None:
+    range_q = Rule("prp-rng q", (Atom(X, Q, Y),), (Atom(Y, TYPE, C),))
+    rules = [inverse(P, Q), inverse(Q, P), range_q]
+    # p facts become q facts for the range rule, which reads q as written
+    assert relevant_rules(rules, {(TYPE.value, C.value)}) == [inverse(P, Q), range_q]
+
+
 def test_a_rule_the_same_after_rewriting_runs_once() -> None:
     range_q = Rule("prp-rng q", (Atom(X, Q, Y),), (Atom(Y, TYPE, C),))
     domain_p = Rule("prp-dom p", (Atom(Z, P, X),), (Atom(Z, TYPE, C),))
@@ -120,14 +153,9 @@ def test_literal_objects_keep_both_directions() -> None:
     # q(a, "x") holds, but p("x", a) cannot: a literal is no subject
     range_q = Rule("prp-rng q", (Atom(X, Q, Y),), (Atom(Y, TYPE, C),))
     rules = [inverse(P, Q), inverse(Q, P), range_q]
-    asked: list[set[str]] = []
-
-    def literals(properties: Iterable[str]) -> bool:
-        asked.append(set(properties))
-        return True
-
-    chosen = relevant_rules(rules, {(TYPE.value, C.value), (P.value, None)}, literals)
-    assert asked == [{P.value, Q.value}]
+    data = Data(literals=True)
+    chosen = relevant(rules, {(TYPE.value, C.value), (P.value, None)}, data)
+    assert data.asked == [{P.value, Q.value}]
     assert names(chosen) == names(rules)
     assert [r for r in chosen if r.name == "prp-rng q"] == [range_q]
     # a rule concluding a literal on q: the same

@@ -80,9 +80,7 @@ def _infer_rules(store: Store, reads: Keys | None) -> InferenceReport:
     report = InferenceReport(ReasoningProfile.RULES)
     rules = compile_rules(store, report.diagnostics)
     if reads is not None:
-        relevant = relevant_rules(
-            rules, reads, lambda properties: _literal_objects(store, properties)
-        )
+        relevant = relevant_rules(rules, reads, _StoreData(store))
         report.complete = len(relevant) == len(rules)
         rules = relevant
     engine = FixpointEngine(store.backend, [*store.asserted_graphs(), INFERRED_GRAPH])
@@ -90,11 +88,20 @@ def _infer_rules(store: Store, reads: Keys | None) -> InferenceReport:
     return report
 
 
-def _literal_objects(store: Store, properties: Iterable[str]) -> bool:
-    """Whether any graph holds a triple with a literal object on one of ``properties``."""
-    values = " ".join(f"<{p}>" for p in sorted(properties))
-    ask = f"ASK {{ VALUES ?p {{ {values} }} ?s ?p ?o FILTER(isLiteral(?o)) }}"
-    return bool(store.query(ask))
+@dataclass
+class _StoreData:
+    """What :func:`cxgraph.relevance.relevant_rules` asks of the data, asked of the store."""
+
+    store: Store
+
+    def literal_objects(self, properties: Iterable[str]) -> bool:
+        values = " ".join(f"<{p}>" for p in sorted(properties))
+        ask = f"ASK {{ VALUES ?p {{ {values} }} ?s ?p ?o FILTER(isLiteral(?o)) }}"
+        return bool(self.store.query(ask))
+
+    def count(self, property: str) -> int:
+        rows = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{property}> ?o }}")
+        return int(next(iter(rows))["n"].value)  # type: ignore[arg-type]
 
 
 def _infer_owlrl(store: Store) -> InferenceReport:

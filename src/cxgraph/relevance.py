@@ -19,7 +19,8 @@ every rule relevant: the answer is then the full closure, never a smaller one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -28,6 +29,18 @@ from cxgraph.rule_patterns import Unsupported, parse_rule
 from cxgraph.rules import ANY, TYPE, Atom, Key, Keys, Rule
 
 _TYPE = f"<{RDF}type>"
+
+
+class Data(Protocol):
+    """What the choice of rules asks of the data (the store's asserted graphs)."""
+
+    def literal_objects(self, properties: Iterable[str]) -> bool:
+        """Whether a triple on one of ``properties`` has a literal object."""
+        ...
+
+    def count(self, property: str) -> int:
+        """How many triples state ``property``."""
+        ...
 
 
 def read_keys(texts: Iterable[str]) -> Keys | None:
@@ -52,16 +65,16 @@ def read_keys(texts: Iterable[str]) -> Keys | None:
 def relevant_rules(
     rules: list[Rule],
     read: Keys | None,
-    literal_objects: Callable[[Iterable[str]], bool] = lambda properties: True,
+    data: Data | None = None,
 ) -> list[Rule]:
     """The rules whose conclusions can reach a pattern reading ``read`` (see the module
     docstring), keeping only the head atoms something reads; all the rules, unchanged,
-    when ``read`` is None or a variable predicate is involved. ``literal_objects`` says
-    whether the data holds a triple with a literal object on any of these properties
-    (by default: assume so, and keep both directions of every inverse pair)."""
+    when ``read`` is None or a variable predicate is involved. Without ``data`` to ask,
+    both directions of every inverse pair are kept."""
     if read is None or ANY in read or any(a.key == ANY for r in rules for a in (*r.body, *r.head)):
         return rules
-    rules = _through_one_direction(rules, read, literal_objects)
+    if data is not None:
+        rules = _through_one_direction(rules, read, data)
     readers: dict[Key, set[int]] = {key: {-1} for key in read}  # -1: a query
     chosen: set[int] = set()
     grew = True
@@ -90,9 +103,7 @@ def _feeds(rule: Rule, head: Atom, readers: dict[Key, set[int]], rules: list[Rul
     )
 
 
-def _through_one_direction(
-    rules: list[Rule], read: Keys, literal_objects: Callable[[Iterable[str]], bool]
-) -> list[Rule]:
+def _through_one_direction(rules: list[Rule], read: Keys, data: Data) -> list[Rule]:
     """The rules with every atom (body and head) on a property that has an inverse
     written with one property of the pair: ``q(a, b)`` becomes ``p(b, a)``. With both
     ``q <- p`` and ``p <- q`` among the rules, the full closure holds ``q(a, b)`` exactly
@@ -119,9 +130,10 @@ def _through_one_direction(
         constants = any(
             isinstance(h.o, ox.Literal) for r in rules for h in r.head if h.p.value in sources
         )
-        if constants or literal_objects(sources):
+        if constants or data.literal_objects(sources):
             continue
-        keep, drop = sorted((p, q), key=lambda n: (-_readers(n, rules, read), n))
+        # p < q: on a tie p is kept (a reversed sort keeps the order of equals)
+        keep, drop = sorted((p, q), key=lambda n: _readers(n, rules, read, data), reverse=True)
         use[drop] = (ox.NamedNode(keep), {inverse[(p, q)], inverse[(q, p)]})
 
     def written(atom: Atom, i: int) -> Atom:
@@ -158,10 +170,11 @@ def _sources(rules: list[Rule], properties: set[str]) -> set[str]:
     return found
 
 
-def _readers(name: str, rules: list[Rule], read: Keys) -> int:
-    """How much reads a property: the queries count most, then each rule body atom."""
+def _readers(name: str, rules: list[Rule], read: Keys, data: Data) -> tuple[bool, int, int]:
+    """Which property of a pair to keep: the one the queries read, else the one the data
+    states more often (fewer facts to turn round), else the one more rule atoms read."""
     atoms = sum(a.p.value == name for r in rules for a in r.body)
-    return atoms + (1000 if (name, None) in read else 0)
+    return (name, None) in read, data.count(name), atoms
 
 
 def _head_keys(head: Atom, readers: dict[Key, set[int]]) -> list[Key]:
