@@ -33,10 +33,11 @@ from cxgraph.sources import Source, SourceFormat, graph_for_source, load_triples
 from cxgraph.store.backend import Binding, GraphName, StoreBackend
 from cxgraph.store.location import RemoteLocation
 from cxgraph.store.rdflib_copy import rdflib_graph
-from cxgraph.store.remote import RemoteStore
 
-if TYPE_CHECKING:  # rdflib loads only when an rdflib copy is asked for
+if TYPE_CHECKING:  # rdflib loads only when an rdflib copy is asked for; remote when used
     import rdflib
+
+    from cxgraph.store.remote import RemoteStore
 
 _SCRATCH_PREFIX = "urn:cxgraph:graph:reasoning:"
 _LOADING_PREFIX = _SCRATCH_PREFIX + "loading-"
@@ -59,6 +60,8 @@ class Store:
         self._remote: RemoteStore | None = None
         self._ox: StoreBackend
         if self.remote is not None:
+            from cxgraph.store.remote import RemoteStore  # its HTTP stack only when used
+
             self._remote = RemoteStore(self.remote)
             self._remote.check()
             self._ox = self._remote
