@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,14 +23,17 @@ from hypothesis import strategies as st
 
 from cxgraph import resources
 from cxgraph.errors import WriteRefused
-from cxgraph.gaps import blank_labels, rule_reads
+from cxgraph.gaps import blank_labels, gap_rules, rule_keys, rule_reads
 from cxgraph.namespaces import INFERRED_GRAPH
 from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
-from cxgraph.relevance import read_keys, relevant_rules
+from cxgraph.profiles import ReasoningProfile
+from cxgraph.reasoning import infer
+from cxgraph.relevance import read_keys, relevant_rules, settling_keys
 from cxgraph.rules import TYPE, Atom, Keys, Rule, key_of
 from tests.conftest import FIXTURES, GAP_FIXTURES
 from tests.random_models import random_model
 
+BENCH = Path(__file__).parent.parent / "benchmarks"
 EX = "https://example.org/t#"
 X, Y, Z = ox.Variable("x"), ox.Variable("y"), ox.Variable("z")
 P, Q, R = (ox.NamedNode(EX + n) for n in ("p", "q", "r"))
@@ -281,3 +286,67 @@ def test_a_literal_object_keeps_both_directions_on_a_model(tmp_model) -> None:  
     partial = build_knowledge_graph([path], one_shot=True)
     assert "ownerless-process" in {f.rule for f in partial.findings}
     assert_one_shot_agrees(path)
+
+
+# -- queries started while the rest is inferred ----------------------------------------
+
+
+def test_settling_keys_are_what_the_query_and_its_feeding_rules_read() -> None:
+    chain = Rule("chain r", (Atom(X, P, Y), Atom(Y, Q, Z)), (Atom(X, R, Z),))
+    other = Rule("other", (Atom(X, R, Y),), (Atom(X, TYPE, C),))
+    assert settling_keys([chain, other], {(R.value, None)}) == {
+        (R.value, None),
+        (P.value, None),
+        (Q.value, None),
+    }
+    assert settling_keys([chain, other], None) is None
+
+
+def snapshot(kg_store: object, keys: Keys) -> set[str]:
+    store = kg_store  # a cxgraph Store
+    return {
+        str(q)
+        for q in store.quads(graph=INFERRED_GRAPH)  # type: ignore[attr-defined]
+        if any(k in keys for k in key_of(q.triple))
+    }
+
+
+def assert_settled_goals_are_final(path: Path) -> None:
+    """Each gap rule reported settled during reasoning already sees its final inferred
+    triples then (what the one-shot report relies on to start its SELECT early)."""
+    kg = build_knowledge_graph([path], one_shot=True)
+    chosen = gap_rules()
+    goals = [rule_keys(rule) for rule in chosen]
+    seen: dict[int, set[str]] = {}
+
+    def settled(done: list[int]) -> None:
+        for i in done:
+            seen[i] = snapshot(kg.store, goals[i])  # type: ignore[arg-type]
+
+    infer(kg.store, ReasoningProfile.RULES, goals, settled)
+    for i, early in seen.items():
+        assert early == snapshot(kg.store, goals[i]), (path, chosen[i].name)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path", resources.sample_files(), ids=lambda p: p.name)
+def test_settled_goals_are_final_on_the_samples(path: Path) -> None:
+    assert_settled_goals_are_final(path)
+
+
+def test_settled_goals_are_final_on_a_generated_model(tmp_path: Path) -> None:
+    command = [sys.executable, str(BENCH / "generate.py"), "--triples", "3000"]
+    command += ["--out", str(tmp_path), "--seed", "5", "--profile", "dense"]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    assert_settled_goals_are_final(tmp_path / "model.nt")
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.randoms(use_true_random=False))
+def test_settled_goals_are_final_on_random_models(
+    tmp_path_factory: pytest.TempPathFactory, rng: random.Random
+) -> None:
+    path = tmp_path_factory.mktemp("model") / "model.trig"
+    path.write_text(random_model(rng), encoding="utf-8")
+    assert_settled_goals_are_final(path)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -203,11 +204,14 @@ class FixpointEngine:
         *,
         seed: ox.NamedNode | None = None,
         record: ox.NamedNode | None = None,
+        changing: Callable[[Keys], None] | None = None,
     ) -> int:
         """Run to the fixpoint; returns the number of rounds. With ``seed``, start from the
         triples in that graph (already in the store; dropped here) instead of from
         everything. With ``record``, every new triple is also added to that graph (what
-        incremental maintenance re-checks)."""
+        incremental maintenance re-checks). ``changing`` is told, after each round but
+        the last, the keys of what it added: what the next round starts from. A key no
+        rule adds to in a round, nor anything it is derived from, no longer changes."""
         db = self._store
         conclusions, single = plan(rules)
         names = {(c.head.p.value, _class_of(c.head)): c.name for c in conclusions}
@@ -237,6 +241,8 @@ class FixpointEngine:
                     db.update(f"ADD {following} TO {record}")
                 delta_keys = new_keys
                 self.touched |= delta_keys
+                if changing is not None and delta_keys:
+                    changing(delta_keys)
                 delta, following = following, scratch_graph("delta")
         finally:
             for graph in (delta, following):

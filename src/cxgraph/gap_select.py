@@ -12,7 +12,7 @@ focus: ``tests/test_gap_select.py`` compares both ways.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
@@ -24,11 +24,14 @@ from cxgraph.gaps import (
     blank_labels,
     label_language,
     rule_graphs,
+    rule_keys,
     select_rules,
     sort_findings,
     wrap_rule,
 )
+from cxgraph.profiles import ReasoningProfile
 from cxgraph.queries import SavedQuery
+from cxgraph.reasoning import InferenceReport, infer
 from cxgraph.store import Store
 
 # the same message and evidence as the gap-writing update builds (gaps._INSERT)
@@ -59,16 +62,46 @@ def select_findings(
     writing nothing: one finding per rule and focus, evidence merged across its rows
     (without the focus itself), a blank-node focus named ``_:`` plus its stable label."""
     language = label_language(language)
-    graphs = rule_graphs(store)
-
-    def rows(rule: SavedQuery) -> list[tuple[Any, ...]]:
-        solutions = store.query(select_text(rule, language), default_graph=graphs)
-        return [tuple(row) for row in solutions]  # type: ignore[union-attr]
-
     chosen = select_rules(rules, severities)
     # the store evaluates without the GIL: two rules at a time (1M dense: 2.3 -> 1.6 s)
     with ThreadPoolExecutor(2) as pool:
-        answers = list(pool.map(rows, chosen))
+        answers = list(pool.map(lambda rule: _rows(store, rule, language), chosen))
+    return _findings(store, chosen, answers)
+
+
+def one_shot_report(
+    store: Store, profile: ReasoningProfile, language: str = "en"
+) -> tuple[InferenceReport, list[Finding]]:
+    """Infer only what the gap rules read and run them, for a report made once. A rule's
+    SELECT starts, in a thread beside the reasoner, as soon as nothing it reads can change
+    (see :func:`cxgraph.reasoning.infer`); the others run two at a time at the end."""
+    language = label_language(language)
+    chosen = select_rules()
+    started: dict[int, Future[list[tuple[Any, ...]]]] = {}
+    # one thread beside the reasoner: a second slows it down more than it gains
+    with ThreadPoolExecutor(1) as beside, ThreadPoolExecutor(2) as after:
+
+        def settled(done: list[int]) -> None:
+            for i in done:
+                started[i] = beside.submit(_rows, store, chosen[i], language)
+
+        report = infer(store, profile, [rule_keys(rule) for rule in chosen], settled)
+        for i, rule in enumerate(chosen):
+            if i not in started:
+                started[i] = after.submit(_rows, store, rule, language)
+        answers = [started[i].result() for i in range(len(chosen))]
+    return report, _findings(store, chosen, answers)
+
+
+def _rows(store: Store, rule: SavedQuery, language: str) -> list[tuple[Any, ...]]:
+    solutions = store.query(select_text(rule, language), default_graph=rule_graphs(store))
+    return [tuple(row) for row in solutions]  # type: ignore[union-attr]
+
+
+def _findings(
+    store: Store, chosen: list[SavedQuery], answers: list[list[tuple[Any, ...]]]
+) -> list[Finding]:
+    """One finding per rule and focus from the rules' rows (see :func:`select_findings`)."""
     found: dict[tuple[str, ox.NamedNode | ox.BlankNode], tuple[str, set[str]]] = {}
     for rule, answer in zip(chosen, answers, strict=True):
         for focus, message, evidence in answer:
@@ -77,7 +110,7 @@ def select_findings(
                 seen = found[(rule.name, focus)] = (message.value, set())
             if evidence is not None:
                 seen[1].update(evidence.value.split())
-    severity = {r.name: Severity(r.severity) for r in select_rules()}
+    severity = {r.name: Severity(r.severity) for r in chosen}
     blanks = {focus for _, focus in found if isinstance(focus, ox.BlankNode)}
     labels = blank_labels(store, blanks) if blanks else {}
     findings = []
@@ -90,4 +123,4 @@ def select_findings(
     return sort_findings(findings)
 
 
-__all__ = ["select_findings", "select_text"]
+__all__ = ["one_shot_report", "select_findings", "select_text"]

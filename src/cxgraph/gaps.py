@@ -77,7 +77,14 @@ def gap_rules() -> list[SavedQuery]:
 def rule_reads() -> Keys | None:
     """The keys the gap rules' patterns read (None when one cannot be read): what a
     one-shot report needs inferred (see :mod:`cxgraph.relevance`)."""
-    return read_keys(q.text for q in gap_rules())
+    keys = [rule_keys(q) for q in gap_rules()]
+    return None if None in keys else set().union(*keys)  # type: ignore[arg-type]
+
+
+@cache
+def rule_keys(rule: SavedQuery) -> Keys | None:
+    """The keys one gap rule's patterns read (None when it cannot be read)."""
+    return read_keys([rule.text])
 
 
 def rule_ids() -> list[str]:

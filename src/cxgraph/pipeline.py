@@ -26,13 +26,12 @@ from cxgraph import changes, resources, writes
 from cxgraph.changes import Changes
 from cxgraph.diagnostics import Diagnostic, diagnose_load
 from cxgraph.errors import InputError, WriteRefused
-from cxgraph.gap_select import select_findings
+from cxgraph.gap_select import one_shot_report
 from cxgraph.gaps import (
     Finding,
     Severity,
     label_language,
     read_findings,
-    rule_reads,
     write_gaps,
 )
 from cxgraph.incremental import ChangeReport, apply_change
@@ -112,8 +111,9 @@ class KnowledgeGraph:
         with self.store.lock:
             self.version += 1
             if self.one_shot:
-                self.inference = infer(self.store, self.profile, rule_reads())
-                self._findings = select_findings(self.store, language=self.language)
+                self.inference, self._findings = one_shot_report(
+                    self.store, self.profile, self.language
+                )
             else:
                 self.inference = infer(self.store, self.profile)
                 write_gaps(self.store, language=self.language)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from cxgraph.diagnostics import Diagnostic
 from cxgraph.fixpoint import FixpointEngine
 from cxgraph.namespaces import INFERRED_GRAPH
 from cxgraph.profiles import ReasoningProfile as ReasoningProfile  # re-exported
-from cxgraph.relevance import relevant_rules
+from cxgraph.relevance import relevant_rules, settling_keys
 from cxgraph.rules import Keys, Rule
 from cxgraph.store import Store, quiet_rdflib_literals
 
@@ -39,7 +39,7 @@ class InferenceReport:
     rounds: int = 0
     seconds: float = 0.0
     complete: bool = True
-    """False when only what some queries read was inferred (see ``infer``'s ``reads``)."""
+    """False when only what some queries read was inferred (see ``infer``'s ``goals``)."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -48,16 +48,22 @@ class InferenceReport:
 
 
 def infer(
-    store: Store, profile: ReasoningProfile = ReasoningProfile.RULES, reads: Keys | None = None
+    store: Store,
+    profile: ReasoningProfile = ReasoningProfile.RULES,
+    goals: Sequence[Keys | None] | None = None,
+    settled: Callable[[list[int]], None] | None = None,
 ) -> InferenceReport:
-    """Recompute the inferred graph of ``store`` from its asserted graphs. With ``reads``
-    (the keys some queries read, see :mod:`cxgraph.relevance`), the rules profile infers
-    only what those queries can see: their answers are the same, the rest is left out."""
+    """Recompute the inferred graph of ``store`` from its asserted graphs. With ``goals``
+    (the keys each of some queries reads, see :mod:`cxgraph.relevance`), the rules profile
+    infers only what those queries can see, and tells ``settled``, after a round of the
+    fixpoint, which goals can no longer change (so their queries can run while the rest is
+    inferred); those it has not named by the end settle then. Their answers are the full
+    closure's. Other profiles infer everything."""
     started = time.perf_counter()
     with store.lock:
         store.replace_graph(INFERRED_GRAPH, [])
         if profile is ReasoningProfile.RULES:
-            report = _infer_rules(store, reads)
+            report = _infer_rules(store, goals, settled)
         elif profile is ReasoningProfile.OWLRL:
             report = _infer_owlrl(store)
         else:
@@ -76,16 +82,43 @@ def compile_rules(store: Store, diagnostics: list[Diagnostic] | None = None) -> 
     return rules
 
 
-def _infer_rules(store: Store, reads: Keys | None) -> InferenceReport:
+def _infer_rules(
+    store: Store, goals: Sequence[Keys | None] | None, settled: Callable[[list[int]], None] | None
+) -> InferenceReport:
     report = InferenceReport(ReasoningProfile.RULES)
     rules = compile_rules(store, report.diagnostics)
-    if reads is not None:
+    changing: Callable[[Keys], None] | None = None
+    if goals is not None:
+        reads = None if None in goals else set().union(*goals)  # type: ignore[arg-type]
         relevant = relevant_rules(rules, reads, _StoreData(store))
         report.complete = len(relevant) == len(rules)
         rules = relevant
+        if settled is not None:
+            changing = _settling(rules, goals, settled)
+            # what no rule concludes is settled before the first round
+            changing({k for r in rules for h in r.head for k in ((h.p.value, None), h.key)})
     engine = FixpointEngine(store.backend, [*store.asserted_graphs(), INFERRED_GRAPH])
-    report.rounds = engine.run(rules, report.added)
+    report.rounds = engine.run(rules, report.added, changing=changing)
     return report
+
+
+def _settling(
+    rules: list[Rule], goals: Sequence[Keys | None], settled: Callable[[list[int]], None]
+) -> Callable[[Keys], None]:
+    """What the fixpoint tells after each round: ``settled`` hears of the goals none of
+    whose keys (:func:`cxgraph.relevance.settling_keys`) the round added to."""
+    waiting = {
+        i: keys for i, g in enumerate(goals) if (keys := settling_keys(rules, g)) is not None
+    }
+
+    def changing(added: Keys) -> None:
+        done = [i for i, keys in waiting.items() if keys.isdisjoint(added)]
+        for i in done:
+            del waiting[i]
+        if done:
+            settled(done)
+
+    return changing
 
 
 @dataclass

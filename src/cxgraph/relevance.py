@@ -94,6 +94,17 @@ def relevant_rules(
     return kept
 
 
+def settling_keys(rules: list[Rule], read: Keys | None) -> Keys | None:
+    """The keys a query reading ``read`` depends on when ``rules`` (relevant ones, as
+    :func:`relevant_rules` gives) run: what it reads and what the rules feeding it read.
+    Once a round of the fixpoint adds nothing under these keys, the query's answer is
+    final. None when it cannot be told (the query reads everything)."""
+    if read is None or ANY in read:
+        return None
+    keys = read | {a.key for rule in relevant_rules(rules, read) for a in rule.body}
+    return None if ANY in keys else keys
+
+
 def _feeds(rule: Rule, head: Atom, readers: dict[Key, set[int]], rules: list[Rule]) -> bool:
     """Whether ``head`` gives a key some reader other than the rule's mirror reads."""
     return any(
@@ -236,4 +247,4 @@ def _swapped(body: Atom, head: Atom) -> bool:
     )
 
 
-__all__ = ["read_keys", "relevant_rules"]
+__all__ = ["Data", "read_keys", "relevant_rules", "settling_keys"]
