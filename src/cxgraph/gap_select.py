@@ -26,7 +26,6 @@ from cxgraph.gaps import (
     rule_graphs,
     rule_keys,
     select_rules,
-    sort_findings,
     wrap_rule,
 )
 from cxgraph.profiles import ReasoningProfile
@@ -101,26 +100,30 @@ def _rows(store: Store, rule: SavedQuery, language: str) -> list[tuple[Any, ...]
 def _findings(
     store: Store, chosen: list[SavedQuery], answers: list[list[tuple[Any, ...]]]
 ) -> list[Finding]:
-    """One finding per rule and focus from the rules' rows (see :func:`select_findings`)."""
-    found: dict[tuple[str, ox.NamedNode | ox.BlankNode], tuple[str, set[str]]] = {}
+    """One finding per rule and focus from the rules' rows (see :func:`select_findings`),
+    sorted as :func:`cxgraph.gaps.sort_findings` sorts them."""
+    per_rule: list[tuple[str, Severity, dict[Any, tuple[str, set[str]]]]] = []
     for rule, answer in zip(chosen, answers, strict=True):
+        found: dict[Any, tuple[str, set[str]]] = {}
         for focus, message, evidence in answer:
-            seen = found.get((rule.name, focus))
+            seen = found.get(focus)
             if seen is None:
-                seen = found[(rule.name, focus)] = (message.value, set())
+                seen = found[focus] = (message.value, set())
             if evidence is not None:
                 seen[1].update(evidence.value.split())
-    severity = {r.name: Severity(r.severity) for r in chosen}
-    blanks = {focus for _, focus in found if isinstance(focus, ox.BlankNode)}
+        per_rule.append((rule.name, Severity(rule.severity), found))
+    blanks = {f for _, _, found in per_rule for f in found if isinstance(f, ox.BlankNode)}
     labels = blank_labels(store, blanks) if blanks else {}
     findings = []
-    for (rule_name, focus), (message, evidence) in found.items():
-        name = "_:" + labels[focus] if isinstance(focus, ox.BlankNode) else focus.value
-        evidence.discard(focus.value)
-        findings.append(
-            Finding(rule_name, name, severity[rule_name], message, tuple(sorted(evidence)))
-        )
-    return sort_findings(findings)
+    for rule_name, severity, found in sorted(per_rule, key=lambda r: (r[1].rank, r[0])):
+        made = []
+        for focus, (message, evidence) in found.items():
+            name = "_:" + labels[focus] if isinstance(focus, ox.BlankNode) else focus.value
+            evidence.discard(focus.value)
+            made.append(Finding(rule_name, name, severity, message, tuple(sorted(evidence))))
+        made.sort(key=lambda f: f.focus)
+        findings += made
+    return findings
 
 
 __all__ = ["one_shot_report", "select_findings", "select_text"]
