@@ -21,14 +21,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxgraph import resources
+from cxgraph import reasoning, resources
 from cxgraph.errors import WriteRefused
 from cxgraph.gaps import blank_labels, gap_rules, rule_keys, rule_reads
 from cxgraph.namespaces import INFERRED_GRAPH
 from cxgraph.pipeline import KnowledgeGraph, build_knowledge_graph
 from cxgraph.profiles import ReasoningProfile
 from cxgraph.reasoning import infer
-from cxgraph.relevance import read_keys, relevant_rules, settling_keys
+from cxgraph.relevance import inverses_last, read_keys, relevant_rules, settling_keys
 from cxgraph.rules import TYPE, Atom, Keys, Rule, key_of
 from tests.conftest import FIXTURES, GAP_FIXTURES
 from tests.random_models import random_model
@@ -350,3 +350,36 @@ def test_settled_goals_are_final_on_random_models(
     path = tmp_path_factory.mktemp("model") / "model.trig"
     path.write_text(random_model(rng), encoding="utf-8")
     assert_settled_goals_are_final(path)
+
+
+# -- the full closure with inverse pairs turned round last ------------------------------
+
+
+def test_inverses_last_runs_the_turning_rules_after_the_fixpoint() -> None:
+    range_q = Rule("prp-rng q", (Atom(X, Q, Y),), (Atom(Y, TYPE, C),))
+    rules = [inverse(P, Q), inverse(Q, P), range_q]
+    first, last = inverses_last(rules, Data({P.value: 3}))
+    assert last == [inverse(P, Q)]  # p is kept: q facts are made from it at the end
+    assert inverse(Q, P) in first and inverse(P, Q) not in first
+    assert [r.body for r in first if r.name == "prp-rng q"] == [(Atom(Y, P, X),)]
+    assert inverses_last(rules, Data(literals=True)) == (rules, [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'ex:p cx:hasSubProcess "Intake" ; rdfs:label "Claims" .',
+        "ex:p cx:hasSubProcess ex:q . ex:r cx:subProcessOf ex:p . ex:q cx:delivers ex:o .",
+    ],
+)
+def test_inverses_last_gives_the_same_closure(tmp_model, text: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_model(text)
+    kg = build_knowledge_graph([path])
+    with_it = inferred(kg)
+    original = reasoning.inverses_last
+    try:
+        reasoning.inverses_last = lambda rules, data: (rules, [])  # type: ignore[assignment]
+        kg.refresh()
+    finally:
+        reasoning.inverses_last = original  # type: ignore[assignment]
+    assert inferred(kg) == with_it

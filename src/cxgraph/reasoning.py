@@ -23,7 +23,7 @@ from cxgraph.diagnostics import Diagnostic
 from cxgraph.fixpoint import FixpointEngine
 from cxgraph.namespaces import INFERRED_GRAPH
 from cxgraph.profiles import ReasoningProfile as ReasoningProfile  # re-exported
-from cxgraph.relevance import relevant_rules, settling_keys
+from cxgraph.relevance import inverses_last, relevant_rules, settling_keys
 from cxgraph.rules import Keys, Rule
 from cxgraph.store import Store, quiet_rdflib_literals
 
@@ -97,8 +97,13 @@ def _infer_rules(
             changing = _settling(rules, goals, settled)
             # what no rule concludes is settled before the first round
             changing({k for r in rules for h in r.head for k in ((h.p.value, None), h.key)})
+    turning: list[Rule] = []
+    if goals is None:
+        rules, turning = inverses_last(rules, _StoreData(store))
     engine = FixpointEngine(store.backend, [*store.asserted_graphs(), INFERRED_GRAPH])
     report.rounds = engine.run(rules, report.added, changing=changing)
+    if turning:
+        report.rounds += engine.run(turning, report.added)
     return report
 
 

@@ -74,7 +74,7 @@ def relevant_rules(
     if read is None or ANY in read or any(a.key == ANY for r in rules for a in (*r.body, *r.head)):
         return rules
     if data is not None:
-        rules = _through_one_direction(rules, read, data)
+        rules, _ = _through_one_direction(rules, read, data)
     readers: dict[Key, set[int]] = {key: {-1} for key in read}  # -1: a query
     chosen: set[int] = set()
     grew = True
@@ -114,7 +114,22 @@ def _feeds(rule: Rule, head: Atom, readers: dict[Key, set[int]], rules: list[Rul
     )
 
 
-def _through_one_direction(rules: list[Rule], read: Keys, data: Data) -> list[Rule]:
+def inverses_last(rules: list[Rule], data: Data) -> tuple[list[Rule], list[Rule]]:
+    """For the full closure: the rules with each inverse pair read in one direction (see
+    :func:`_through_one_direction`), without the rules that turn the kept direction into
+    the other, and those rules. Run the first to their fixpoint, then the second once:
+    nothing else reads what they add, so that is the full closure, without deriving every
+    conclusion about a pair in both directions on the way. Unchanged (and nothing after)
+    when a rule has a variable predicate."""
+    if any(a.key == ANY for r in rules for a in (*r.body, *r.head)):
+        return rules, []
+    rewritten, turning = _through_one_direction(rules, set(), data)
+    return [r for r in rewritten if r not in turning], turning
+
+
+def _through_one_direction(
+    rules: list[Rule], read: Keys, data: Data
+) -> tuple[list[Rule], list[Rule]]:
     """The rules with every atom (body and head) on a property that has an inverse
     written with one property of the pair: ``q(a, b)`` becomes ``p(b, a)``. With both
     ``q <- p`` and ``p <- q`` among the rules, the full closure holds ``q(a, b)`` exactly
@@ -124,6 +139,7 @@ def _through_one_direction(rules: list[Rule], read: Keys, data: Data) -> list[Ru
     but ``p <- q`` (its asserted facts become ``p`` facts), so ``q <- p`` is left out. Of a
     pair, the property the queries read is kept (else the one more rules read); a property
     in more than one pair is left as it is. Rules made the same by the rewriting run once.
+    Returns the rules and, of them, those turning a kept property into its dropped inverse.
     """
     inverse = {
         (b.p.value, h.p.value): i
@@ -146,6 +162,7 @@ def _through_one_direction(rules: list[Rule], read: Keys, data: Data) -> list[Ru
         # p < q: on a tie p is kept (a reversed sort keeps the order of equals)
         keep, drop = sorted((p, q), key=lambda n: _readers(n, rules, read, data), reverse=True)
         use[drop] = (ox.NamedNode(keep), {inverse[(p, q)], inverse[(q, p)]})
+    turning = [rules[inverse[(use[drop][0].value, drop)]] for drop in use]
 
     def written(atom: Atom, i: int) -> Atom:
         if atom.p.value not in use or i in use[atom.p.value][1]:
@@ -163,7 +180,7 @@ def _through_one_direction(rules: list[Rule], read: Keys, data: Data) -> list[Ru
         if form not in forms:
             forms.add(form)
             rewritten.append(rule)
-    return rewritten
+    return rewritten, [r for r in turning if r in rewritten]
 
 
 def _sources(rules: list[Rule], properties: set[str]) -> set[str]:
@@ -247,4 +264,4 @@ def _swapped(body: Atom, head: Atom) -> bool:
     )
 
 
-__all__ = ["Data", "read_keys", "relevant_rules", "settling_keys"]
+__all__ = ["Data", "inverses_last", "read_keys", "relevant_rules", "settling_keys"]
