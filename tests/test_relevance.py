@@ -12,7 +12,6 @@ import random
 import re
 import subprocess
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,16 +47,13 @@ def inverse(p: ox.NamedNode, q: ox.NamedNode) -> Rule:
 class Data:
     """Data with no literal objects (so inverse pairs are rewritten) and these counts."""
 
-    counts: dict[str, int] = field(default_factory=dict)
+    triples: dict[str, int] = field(default_factory=dict)
     literals: bool = False
     asked: list[set[str]] = field(default_factory=list)
 
-    def literal_objects(self, properties: Iterable[str]) -> bool:
+    def stated(self, properties: set[str]) -> dict[str, tuple[int, int]]:
         self.asked.append(set(properties))
-        return self.literals
-
-    def count(self, property: str) -> int:
-        return self.counts.get(property, 0)
+        return {p: (self.triples.get(p, 1), int(self.literals)) for p in properties}
 
 
 def relevant(rules: list[Rule], read: Keys | None, data: Data | None = None) -> list[Rule]:

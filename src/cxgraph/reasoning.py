@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,14 +132,16 @@ class _StoreData:
 
     store: Store
 
-    def literal_objects(self, properties: Iterable[str]) -> bool:
+    def stated(self, properties: set[str]) -> dict[str, tuple[int, int]]:
         values = " ".join(f"<{p}>" for p in sorted(properties))
-        ask = f"ASK {{ VALUES ?p {{ {values} }} ?s ?p ?o FILTER(isLiteral(?o)) }}"
-        return bool(self.store.query(ask))
-
-    def count(self, property: str) -> int:
-        rows = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{property}> ?o }}")
-        return int(next(iter(rows))["n"].value)  # type: ignore[arg-type]
+        rows = self.store.query(
+            "SELECT ?p (COUNT(*) AS ?n) (SUM(IF(isLiteral(?o), 1, 0)) AS ?literals) "
+            f"WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }} GROUP BY ?p"
+        )
+        return {
+            row["p"].value: (int(row["n"].value), int(row["literals"].value))
+            for row in rows  # type: ignore[union-attr]
+        }
 
 
 def _infer_owlrl(store: Store) -> InferenceReport:

@@ -34,12 +34,9 @@ _TYPE = f"<{RDF}type>"
 class Data(Protocol):
     """What the choice of rules asks of the data (the store's asserted graphs)."""
 
-    def literal_objects(self, properties: Iterable[str]) -> bool:
-        """Whether a triple on one of ``properties`` has a literal object."""
-        ...
-
-    def count(self, property: str) -> int:
-        """How many triples state ``property``."""
+    def stated(self, properties: set[str]) -> dict[str, tuple[int, int]]:
+        """For each of ``properties`` the data states: how many triples, and how many
+        of them with a literal object (one scan of those properties' triples)."""
         ...
 
 
@@ -149,18 +146,24 @@ def _through_one_direction(
     }
     pairs = [(p, q) for p, q in inverse if p < q and (q, p) in inverse]
     seen = [name for pair in pairs for name in pair]
+    sources = {
+        pair: _sources(rules, set(pair))
+        for pair in pairs
+        if seen.count(pair[0]) == 1 and seen.count(pair[1]) == 1
+    }
+    if not sources:
+        return rules, []
+    # one question to the data, for every pair at once
+    stated = data.stated(set().union(*sources.values()))
+    literal = {name for name, (_, literals) in stated.items() if literals}
+    literal |= {h.p.value for r in rules for h in r.head if isinstance(h.o, ox.Literal)}
+    counts = {name: n for name, (n, _) in stated.items()}
     use: dict[str, tuple[ox.NamedNode, set[int]]] = {}
-    for p, q in pairs:
-        if seen.count(p) > 1 or seen.count(q) > 1:
-            continue
-        sources = _sources(rules, {p, q})
-        constants = any(
-            isinstance(h.o, ox.Literal) for r in rules for h in r.head if h.p.value in sources
-        )
-        if constants or data.literal_objects(sources):
+    for (p, q), feeding in sources.items():
+        if not feeding.isdisjoint(literal):
             continue
         # p < q: on a tie p is kept (a reversed sort keeps the order of equals)
-        keep, drop = sorted((p, q), key=lambda n: _readers(n, rules, read, data), reverse=True)
+        keep, drop = sorted((p, q), key=lambda n: _readers(n, rules, read, counts), reverse=True)
         use[drop] = (ox.NamedNode(keep), {inverse[(p, q)], inverse[(q, p)]})
     turning = [rules[inverse[(use[drop][0].value, drop)]] for drop in use]
 
@@ -198,11 +201,13 @@ def _sources(rules: list[Rule], properties: set[str]) -> set[str]:
     return found
 
 
-def _readers(name: str, rules: list[Rule], read: Keys, data: Data) -> tuple[bool, int, int]:
+def _readers(
+    name: str, rules: list[Rule], read: Keys, counts: dict[str, int]
+) -> tuple[bool, int, int]:
     """Which property of a pair to keep: the one the queries read, else the one the data
     states more often (fewer facts to turn round), else the one more rule atoms read."""
     atoms = sum(a.p.value == name for r in rules for a in r.body)
-    return (name, None) in read, data.count(name), atoms
+    return (name, None) in read, counts.get(name, 0), atoms
 
 
 def _head_keys(head: Atom, readers: dict[Key, set[int]]) -> list[Key]:
