@@ -18,22 +18,21 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from cxgraph.gap_texts import label_language, wrap_rule
 from cxgraph.gaps import (
     Finding,
     Severity,
     blank_labels,
-    label_language,
     rule_graphs,
     rule_keys,
     select_rules,
-    wrap_rule,
 )
 from cxgraph.profiles import ReasoningProfile
 from cxgraph.queries import SavedQuery
 from cxgraph.reasoning import InferenceReport, infer
 from cxgraph.store import Store
 
-# the same message and evidence as the gap-writing update builds (gaps._INSERT)
+# the same message and evidence as the gap-writing update builds (gap_texts.wrap_rule)
 _SELECT = """
 SELECT ?focus ?gapComment ?gapAllEvidence WHERE {
   { $select }

@@ -27,7 +27,8 @@ import pyoxigraph as ox
 
 from cxgraph.fixpoint import FixpointEngine, graph_keys, scratch_graph
 from cxgraph.gap_scope import IN_SCOPE, rule_iri, scope_update
-from cxgraph.gaps import gap_rules, rule_graphs, scoped_insert_text, write_gaps, write_scoped_gaps
+from cxgraph.gap_texts import scoped_insert_text
+from cxgraph.gaps import gap_rules, rule_graphs, write_gaps, write_scoped_gaps
 from cxgraph.namespaces import (
     CX,
     GAPS_GRAPH,

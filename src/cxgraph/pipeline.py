@@ -27,10 +27,10 @@ from cxgraph.changes import Changes
 from cxgraph.diagnostics import Diagnostic, diagnose_load
 from cxgraph.errors import InputError, WriteRefused
 from cxgraph.gap_select import one_shot_report
+from cxgraph.gap_texts import label_language
 from cxgraph.gaps import (
     Finding,
     Severity,
-    label_language,
     read_findings,
     write_gaps,
 )
