@@ -172,17 +172,20 @@ def _through_one_direction(
             return atom
         return Atom(atom.o, use[atom.p.value][0], atom.s)
 
-    rewritten: list[Rule] = []
-    forms: set[object] = set()
+    candidates: list[Rule] = []
     for i, rule in enumerate(rules):
         body = tuple(written(a, i) for a in rule.body)
         head = tuple(written(a, i) for a in rule.head)
-        if (body, head) != (rule.body, rule.head):
-            rule = Rule(rule.name, body, head)
-        form = _canonical(rule)
-        if form not in forms:
-            forms.add(form)
-            rewritten.append(rule)
+        candidates.append(
+            rule if (body, head) == (rule.body, rule.head) else Rule(rule.name, body, head)
+        )
+    # of rules made the same, the one first by name is kept: the same whatever order the
+    # store listed the axioms in (the per-rule counts of a report name it)
+    kept: dict[object, Rule] = {}
+    for rule in sorted(candidates, key=lambda r: r.name):
+        kept.setdefault(_canonical(rule), rule)
+    chosen = {id(rule) for rule in kept.values()}
+    rewritten = [rule for rule in candidates if id(rule) in chosen]
     return rewritten, [r for r in turning if r in rewritten]
 
 
