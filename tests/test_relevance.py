@@ -372,3 +372,49 @@ def test_inverses_last_gives_the_same_closure(tmp_model, text: str) -> None:  # 
     finally:
         reasoning.inverses_last = original  # type: ignore[assignment]
     assert inferred(kg) == with_it
+
+
+# -- found by review: what no store can hold as a subject --------------------------------
+
+NOT_SUBJECTS = {
+    # a literal hasValue on an inverse property expression: "lit" q x is dropped
+    "has-value-on-inverse": """
+        ex:R owl:equivalentClass [ a owl:Restriction ;
+            owl:onProperty [ owl:inverseOf cx:hasSubProcess ] ; owl:hasValue "lit" ] .
+        ex:a a ex:R , cx:Process ; rdfs:label "A" .
+        ex:b cx:subProcessOf ex:c .""",
+    # a triple term as object: no subject either
+    "triple-term-object": """
+        ex:a cx:hasSubProcess <<( ex:x ex:y ex:z )>> ; rdfs:label "A" .
+        ex:b cx:subProcessOf ex:c . ex:d cx:subProcessOf ex:c .""",
+    # owl:sameAs as one side of a pair: reflexive sameAs is never concluded
+    "same-as-inverse": """
+        ex:p owl:inverseOf owl:sameAs . owl:sameAs rdfs:domain ex:D .
+        ex:a ex:p ex:a . ex:b ex:p ex:c .""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_SUBJECTS))
+def test_pairs_that_cannot_be_turned_round_are_left_as_they_are(tmp_model, name: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_model("@prefix owl: <http://www.w3.org/2002/07/owl#> .\n" + NOT_SUBJECTS[name])
+    kg = build_knowledge_graph([path])
+    with_it = inferred(kg)
+    original = reasoning.inverses_last
+    try:
+        reasoning.inverses_last = lambda rules, data: (rules, [])  # type: ignore[assignment]
+        kg.refresh()
+    finally:
+        reasoning.inverses_last = original  # type: ignore[assignment]
+    assert inferred(kg) == with_it
+    assert_one_shot_agrees(path)
+
+
+def test_a_head_with_a_variable_class_settles_no_class_early(tmp_model) -> None:  # type: ignore[no-untyped-def]
+    # ex:kind is a sub-property of rdf:type: x rdf:type ?c can give any class
+    path = tmp_model(
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+        "ex:kind rdfs:subPropertyOf rdf:type . ex:a ex:kind cx:Process ; rdfs:label 'A' ."
+    )
+    assert_settled_goals_are_final(path)
+    kg = build_knowledge_graph([path], one_shot=True)
+    assert "ownerless-process" in {f.rule for f in kg.findings}

@@ -24,7 +24,7 @@ from cxgraph.fixpoint import FixpointEngine
 from cxgraph.namespaces import INFERRED_GRAPH
 from cxgraph.profiles import ReasoningProfile as ReasoningProfile  # re-exported
 from cxgraph.relevance import inverses_last, relevant_rules, settling_keys
-from cxgraph.rules import Keys, Rule
+from cxgraph.rules import TYPE, Keys, Rule
 from cxgraph.store import Store, quiet_rdflib_literals
 
 _OWLRL_ERRORS = "http://www.daml.org/2002/03/agents/agent-ont#"
@@ -91,12 +91,11 @@ def _infer_rules(
     if goals is not None:
         reads = None if None in goals else set().union(*goals)  # type: ignore[arg-type]
         relevant = relevant_rules(rules, reads, _StoreData(store))
-        report.complete = len(relevant) == len(rules)
+        report.complete = relevant is rules
         rules = relevant
         if settled is not None:
             changing = _settling(rules, goals, settled)
-            # what no rule concludes is settled before the first round
-            changing({k for r in rules for h in r.head for k in ((h.p.value, None), h.key)})
+            changing(_concluded(rules, goals))  # what no rule concludes: settled at once
     turning: list[Rule] = []
     if goals is None:
         rules, turning = inverses_last(rules, _StoreData(store))
@@ -105,6 +104,18 @@ def _infer_rules(
     if turning:
         report.rounds += engine.run(turning, report.added)
     return report
+
+
+def _concluded(rules: list[Rule], goals: Sequence[Keys | None]) -> Keys:
+    """The keys the rules can add to; a head ``x rdf:type ?c`` can add to every class."""
+    keys = {k for r in rules for h in r.head for k in ((h.p.value, None), h.key)}
+    if any(
+        h.p == TYPE and not isinstance(h.o, ox.NamedNode | ox.BlankNode)
+        for r in rules
+        for h in r.head
+    ):
+        keys |= {k for g in goals if g is not None for k in g if k[0] == TYPE.value}
+    return keys
 
 
 def _settling(
@@ -135,7 +146,7 @@ class _StoreData:
     def stated(self, properties: set[str]) -> dict[str, tuple[int, int]]:
         values = " ".join(f"<{p}>" for p in sorted(properties))
         rows = self.store.query(
-            "SELECT ?p (COUNT(*) AS ?n) (SUM(IF(isLiteral(?o), 1, 0)) AS ?literals) "
+            "SELECT ?p (COUNT(*) AS ?n) (SUM(IF(isIRI(?o) || isBlank(?o), 0, 1)) AS ?literals) "
             f"WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }} GROUP BY ?p"
         )
         return {

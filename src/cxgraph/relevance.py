@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from cxgraph.namespaces import RDF
 from cxgraph.rule_patterns import Unsupported, parse_rule
-from cxgraph.rules import ANY, TYPE, Atom, Key, Keys, Rule
+from cxgraph.rules import ANY, SAME_AS, TYPE, Atom, Key, Keys, Rule
 
 _TYPE = f"<{RDF}type>"
 
@@ -35,8 +35,9 @@ class Data(Protocol):
     """What the choice of rules asks of the data (the store's asserted graphs)."""
 
     def stated(self, properties: set[str]) -> dict[str, tuple[int, int]]:
-        """For each of ``properties`` the data states: how many triples, and how many
-        of them with a literal object (one scan of those properties' triples)."""
+        """For each of ``properties`` the data states: how many triples, and how many of
+        them with an object that cannot be a subject: a literal or a triple term (one scan
+        of those properties' triples)."""
         ...
 
 
@@ -149,14 +150,15 @@ def _through_one_direction(
     sources = {
         pair: _sources(rules, set(pair))
         for pair in pairs
-        if seen.count(pair[0]) == 1 and seen.count(pair[1]) == 1
+        if seen.count(pair[0]) == 1 and seen.count(pair[1]) == 1 and SAME_AS.value not in pair
     }
     if not sources:
         return rules, []
     # one question to the data, for every pair at once
     stated = data.stated(set().union(*sources.values()))
     literal = {name for name, (_, literals) in stated.items() if literals}
-    literal |= {h.p.value for r in rules for h in r.head if isinstance(h.o, ox.Literal)}
+    # a rule atom naming a literal (a hasValue, say) on either side: no subject either way
+    literal |= {a.p.value for r in rules for a in (*r.body, *r.head) if _names_literal(a)}
     counts = {name: n for name, (n, _) in stated.items()}
     use: dict[str, tuple[ox.NamedNode, set[int]]] = {}
     for (p, q), feeding in sources.items():
@@ -187,6 +189,10 @@ def _through_one_direction(
     chosen = {id(rule) for rule in kept.values()}
     rewritten = [rule for rule in candidates if id(rule) in chosen]
     return rewritten, [r for r in turning if r in rewritten]
+
+
+def _names_literal(atom: Atom) -> bool:
+    return isinstance(atom.s, ox.Literal) or isinstance(atom.o, ox.Literal)
 
 
 def _sources(rules: list[Rule], properties: set[str]) -> set[str]:
