@@ -9,7 +9,7 @@ import pytest
 
 from cxgraph import resources
 from cxgraph.gap_select import select_findings
-from cxgraph.gaps import Severity, read_findings, write_gaps
+from cxgraph.gaps import Severity, detect_gaps, read_findings, write_gaps
 from cxgraph.namespaces import GAPS_GRAPH
 from cxgraph.pipeline import build_knowledge_graph
 from tests.conftest import FIXTURES, GAP_FIXTURES
@@ -54,3 +54,13 @@ def test_nothing_is_written() -> None:
     assert list(kg.store.quads(graph=GAPS_GRAPH)) == []
     write_gaps(kg.store)
     assert len(list(kg.store.quads(graph=GAPS_GRAPH))) == before
+
+
+def test_detect_gaps_without_writing_leaves_the_gaps_graph_as_it_was() -> None:
+    kg = build_knowledge_graph()
+    before = sorted(map(str, kg.store.quads(graph=GAPS_GRAPH)))
+    assert detect_gaps(kg.store, write=False) == read_findings(kg.store)
+    assert detect_gaps(kg.store, ["unmet-need"], write=False) == [
+        f for f in read_findings(kg.store) if f.rule == "unmet-need"
+    ]
+    assert sorted(map(str, kg.store.quads(graph=GAPS_GRAPH))) == before

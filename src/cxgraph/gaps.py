@@ -183,18 +183,15 @@ def detect_gaps(
 ) -> list[Finding]:
     """Run the gap rules, write the findings into the gaps graph and return them as
     :class:`Finding` values sorted by severity, rule and focus. With ``write=False`` the
-    gaps graph is left as it was (the findings are computed in a scratch copy)."""
-    if write:
-        write_gaps(store, rules, severities, language=language)
-        chosen = {r.name for r in select_rules(rules, severities)}
-        return [f for f in read_findings(store) if f.rule in chosen]
-    with store.lock:
-        saved = [q.triple for q in store.quads(None, None, None, GAPS_GRAPH)]
-        try:
-            write_gaps(store, rules, severities, language=language)
-            return read_findings(store)
-        finally:
-            store.replace_graph(GAPS_GRAPH, saved)
+    gaps graph is left as it was (the rules' SELECTs are read directly, see
+    :mod:`cxgraph.gap_select`)."""
+    if not write:
+        from cxgraph.gap_select import select_findings  # it builds on this module
+
+        return select_findings(store, rules, severities, language=language)
+    write_gaps(store, rules, severities, language=language)
+    chosen = {r.name for r in select_rules(rules, severities)}
+    return [f for f in read_findings(store) if f.rule in chosen]
 
 
 def forget_rules(store: Store, rules: Sequence[str]) -> None:

@@ -69,7 +69,7 @@ def relevant_rules(
     docstring), keeping only the head atoms something reads; all the rules, unchanged,
     when ``read`` is None or a variable predicate is involved. Without ``data`` to ask,
     both directions of every inverse pair are kept."""
-    if read is None or ANY in read or any(a.key == ANY for r in rules for a in (*r.body, *r.head)):
+    if read is None or ANY in read or _variable_predicate(rules):
         return rules
     if data is not None:
         rules, _ = _through_one_direction(rules, read, data)
@@ -103,6 +103,12 @@ def settling_keys(rules: list[Rule], read: Keys | None) -> Keys | None:
     return None if ANY in keys else keys
 
 
+def _variable_predicate(rules: list[Rule]) -> bool:
+    """Whether a rule has an atom with a variable predicate (the owl:sameAs rules): it
+    can read and give any key, so no rule can be left out or rewritten."""
+    return any(a.key == ANY for r in rules for a in (*r.body, *r.head))
+
+
 def _feeds(rule: Rule, head: Atom, readers: dict[Key, set[int]], rules: list[Rule]) -> bool:
     """Whether ``head`` gives a key some reader other than the rule's mirror reads."""
     return any(
@@ -119,7 +125,7 @@ def inverses_last(rules: list[Rule], data: Data) -> tuple[list[Rule], list[Rule]
     nothing else reads what they add, so that is the full closure, without deriving every
     conclusion about a pair in both directions on the way. Unchanged (and nothing after)
     when a rule has a variable predicate."""
-    if any(a.key == ANY for r in rules for a in (*r.body, *r.head)):
+    if _variable_predicate(rules):
         return rules, []
     rewritten, turning = _through_one_direction(rules, set(), data)
     return [r for r in rewritten if r not in turning], turning
