@@ -11,46 +11,22 @@ range is a union of classes, the concrete type of each node comes from its ``rdf
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from enum import Enum
-from typing import Any, TypeVar, cast
+from collections.abc import Sequence
+from typing import Any
 
 import pyoxigraph as ox
 import strawberry
 
 from cxgraph.api.graphql.context import Info
+from cxgraph.api.graphql.fields import check_rule, described, flag, matching, number, subclass
 from cxgraph.api.graphql.kinds import InsightKind, Kind, NeedKind, OfferingKind, PartyKind
 from cxgraph.api.graphql.loaders import Loaders, pick_label
-from cxgraph.errors import InputError
-from cxgraph.gaps import Finding, Severity, rule_ids
+from cxgraph.gaps import Finding, Severity
 from cxgraph.namespaces import CX, SKOS, cx
 
 strawberry.enum(Severity, description="How serious a gap finding is.")
 
 _SKOS_DEFINITION = ox.NamedNode(SKOS + "definition")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def described(description: str) -> Callable[[F], F]:
-    """``@strawberry.field(description=...)``, typed for mypy (strawberry types it Any)."""
-    return cast(Callable[[F], F], strawberry.field(description=description))
-
-
-def check_rule(rule: str | None) -> None:
-    """Refuse a gap rule id that is not in the catalogue, naming the known ones."""
-    if rule is not None and rule not in rule_ids():
-        raise InputError(f"unknown gap rule {rule!r}; known rules: {', '.join(rule_ids())}")
-
-
-def matching(
-    findings: Sequence[Finding], rule: str | None, severity: Severity | None
-) -> list[Finding]:
-    return [
-        f
-        for f in findings
-        if (rule is None or f.rule == rule) and (severity is None or f.severity is severity)
-    ]
 
 
 @strawberry.interface(description="A resource of the CX model, identified by its IRI.")
@@ -104,45 +80,6 @@ def links(target: str, prop: str, description: str) -> Any:
 def linked_from(target: str, prop: str, description: str) -> Any:
     """A field listing the ``target`` nodes linking to this one by ``cx:prop``."""
     return _relation(target, prop, description, inverse=True)
-
-
-def number(prop: str, description: str) -> Any:
-    """A field with the numeric value of ``cx:prop``, if any."""
-    predicate = cx(prop)
-
-    async def resolve(root: Node, info: Info) -> float | None:
-        for term in await info.context.loaders.objects(predicate).load(root.iri):
-            if isinstance(term, ox.Literal):
-                try:
-                    return float(term.value)
-                except ValueError:
-                    continue
-        return None
-
-    return strawberry.field(resolver=resolve, description=description)
-
-
-def flag(prop: str, description: str, default: bool) -> Any:
-    """A field with the boolean value of ``cx:prop``, ``default`` when the model has none."""
-    predicate = cx(prop)
-
-    async def resolve(root: Node, info: Info) -> bool:
-        for term in await info.context.loaders.objects(predicate).load(root.iri):
-            if isinstance(term, ox.Literal) and term.value in ("true", "1", "false", "0"):
-                return term.value in ("true", "1")
-        return default
-
-    return strawberry.field(resolver=resolve, description=description)
-
-
-def subclass(enum: type[Enum], description: str) -> Any:
-    """A field naming which of the ``enum``'s cx: subclasses the resource belongs to."""
-
-    async def resolve(root: Node, info: Info) -> Any:
-        classes = await info.context.loaders.types.load(root.iri)
-        return next((m for m in enum if CX + str(m.value) in classes), None)
-
-    return strawberry.field(resolver=resolve, graphql_type=enum | None, description=description)
 
 
 @strawberry.type(

@@ -20,14 +20,8 @@ from typing import Annotated, Any, Generic, TypeVar
 import strawberry
 
 from cxgraph.api.graphql.context import Info
-from cxgraph.api.graphql.entities import (
-    TYPE_BY_KIND,
-    Node,
-    check_rule,
-    construct,
-    described,
-    matching,
-)
+from cxgraph.api.graphql.entities import TYPE_BY_KIND, Node, construct
+from cxgraph.api.graphql.fields import check_rule, described, matching
 from cxgraph.api.graphql.kinds import Kind
 from cxgraph.api.graphql.limits import DEFAULT_FIRST, check_first
 from cxgraph.api.graphql.loaders import sort_key

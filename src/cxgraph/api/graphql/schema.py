@@ -21,11 +21,9 @@ from cxgraph.api.graphql.entities import (
     Node,
     Resource,
     Step,
-    check_rule,
     construct,
-    described,
-    matching,
 )
+from cxgraph.api.graphql.fields import check_rule, described, matching
 from cxgraph.api.graphql.impact import Impact, resolve_impact
 from cxgraph.api.graphql.kinds import Kind, kinds_of
 from cxgraph.api.graphql.limits import limit_extensions
