@@ -246,9 +246,9 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 def test_a_change_too_large_to_scope_reruns_the_touched_rules(
     kg: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cxgraph import incremental
+    from cxgraph import gap_refresh
 
-    monkeypatch.setattr(incremental, "SCOPED_CHANGE_LIMIT", 0)
+    monkeypatch.setattr(gap_refresh, "SCOPED_CHANGE_LIMIT", 0)
     report = kg.change(
         additions=[
             quad(kg, "fix", CX + "delivers", "offering"),
