@@ -46,14 +46,21 @@ _COUNTS = (
     "SELECT ?p ?c (COUNT(*) AS ?n) WHERE { GRAPH $g { ?s ?p ?o } "
     f"BIND(IF(?p = {TYPE}, ?o, 0) AS ?c) }} GROUP BY ?p ?c"
 )
-_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT * WHERE { GRAPH $g { ?s ?p ?o } } LIMIT 2000 } }"
-SMALL_DELTA = 2000  # = the LIMIT of _SIZE
+_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT * WHERE { GRAPH $g { ?s ?p ?o } } LIMIT $cap } }"
+SMALL_DELTA = 2000
 """Below this many triples a round's delta is checked against the store triple by triple."""
 
 _KEYS = (
     "SELECT DISTINCT ?p ?c WHERE { GRAPH $g { ?s ?p ?o } "
     f"BIND(IF(?p = {TYPE} && !isLiteral(?o), ?o, 0) AS ?c) }}"
 )
+
+
+def graph_size(store: StoreBackend, graph: ox.NamedNode, cap: int) -> int:
+    """How many quads ``graph`` holds, counting no further than ``cap``; counted in the
+    store (nothing travels from a remote one)."""
+    rows = store.query(_SIZE.replace("$g", str(graph)).replace("$cap", str(cap)))
+    return int(next(iter(rows))["n"].value)  # type: ignore[arg-type]
 
 
 def scratch_graph(name: str) -> ox.NamedNode:
@@ -286,10 +293,7 @@ class FixpointEngine:
         return keys
 
     def _size(self, graph: ox.NamedNode) -> int:
-        """How many quads ``graph`` holds, counting no further than :data:`SMALL_DELTA`
-        (the query's LIMIT); counted in the store: nothing travels from a remote one."""
-        rows = list(self._store.query(_SIZE.replace("$g", str(graph))))  # type: ignore[arg-type]
-        return int(rows[0]["n"].value) if rows else 0
+        return graph_size(self._store, graph, SMALL_DELTA)
 
     def _apply(
         self,
@@ -331,4 +335,12 @@ class FixpointEngine:
         return {key for t in new for key in key_of(t)}
 
 
-__all__ = ["Conclusion", "FixpointEngine", "graph_keys", "key_of", "plan", "scratch_graph"]
+__all__ = [
+    "Conclusion",
+    "FixpointEngine",
+    "graph_keys",
+    "graph_size",
+    "key_of",
+    "plan",
+    "scratch_graph",
+]

@@ -9,6 +9,7 @@ import re
 
 import pyoxigraph as ox
 
+from cxgraph.fixpoint import graph_size
 from cxgraph.gap_scope import IN_SCOPE, rule_iri, scope_update
 from cxgraph.gap_texts import scoped_insert_text
 from cxgraph.gaps import gap_rules, rule_graphs, write_gaps, write_scoped_gaps
@@ -56,7 +57,7 @@ def refresh_gaps(
     relabelled resource. Returns the rules re-run."""
     db = store.backend
     rules = gap_rules()
-    size = _size(db, changed, SCOPED_CHANGE_LIMIT)
+    size = graph_size(db, changed, SCOPED_CHANGE_LIMIT)
     scopable = {
         r.name: r.text
         for r in rules
@@ -89,14 +90,7 @@ def refresh_gaps(
     return sorted(rerun | whole)
 
 
-_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { { SELECT * WHERE { GRAPH $g { ?s ?p ?o } } LIMIT $cap } }"
 _SCOPED_RULES = f"SELECT DISTINCT ?r WHERE {{ GRAPH $g {{ ?r <{IN_SCOPE}> ?f }} }}"
-
-
-def _size(db: StoreBackend, graph: ox.NamedNode, cap: int) -> int:
-    """How many quads ``graph`` holds, counting no further than ``cap``."""
-    rows = db.query(_SIZE.replace("$g", str(graph)).replace("$cap", str(cap)))
-    return int(next(iter(rows))["n"].value)  # type: ignore[arg-type]
 
 
 def _scoped_rules(db: StoreBackend, scope: ox.NamedNode) -> set[str]:
