@@ -45,6 +45,54 @@ def test_gaps_json_is_exactly_the_contract_array() -> None:
     assert {"unmet-need"} <= {f["rule"] for f in findings}
 
 
+def _console(*args: str) -> list[str]:
+    return [sys.executable, "-m", "cxgraph", *args]
+
+
+@pytest.mark.parametrize(("severity", "code"), [("error", 1), ("info", 0)])
+def test_console_script_report_is_whole_after_its_fast_exit(
+    tmp_path: Path, severity: str, code: int
+) -> None:
+    # a one-shot report ends with os._exit (its store is left to the OS): what it printed
+    # or wrote is flushed first, and the exit code is the report's
+    for target in ("stdout", "file"):
+        written = tmp_path / f"{severity}.json"
+        extra = ["-o", str(written)] if target == "file" else []
+        proc = subprocess.run(
+            _console("gaps", "--data", TRIGGER, "-f", "json", "--severity", severity, *extra),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == code, proc.stderr
+        report = json.loads(written.read_text() if extra else proc.stdout)
+        assert report and {f["severity"] for f in report} == {severity}
+    table = subprocess.run(_console("gaps", "--data", TRIGGER), capture_output=True, text=True)
+    assert table.returncode == 1 and "findings:" in table.stdout.splitlines()[-1]
+
+
+def test_closed_stdout_ends_quietly() -> None:
+    # `cxgraph gaps | head -1`: the reader goes away before the report is written
+    with subprocess.Popen(
+        _console("gaps", "--data", TRIGGER, "-f", "csv"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()
+        errors = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 1
+    assert errors == ""
+
+
+def test_in_process_commands_keep_nothing_for_exit() -> None:
+    from cxgraph.cli.shared import session
+
+    code, out, _ = run("gaps", "--data", TRIGGER, "-f", "json")
+    assert code == 1 and json.loads(out)
+    assert session.left_to_exit is None
+
+
 def test_exit_zero_without_error_findings() -> None:
     code, out, _ = run("gaps", "--data", TRIGGER, "--severity", "info", "--format", "json")
     assert code == 0

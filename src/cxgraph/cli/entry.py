@@ -3,10 +3,12 @@ one line (no traceback) for an unexpected error."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from cxgraph.cli.shared import app, err
+from cxgraph.cli.shared import app, err, session
 from cxgraph.sources import is_model_file_name
 
 _VARIADIC = {"--data", "-d"}
@@ -58,10 +60,20 @@ def main() -> None:
     """Console-script entry point. An unexpected error prints one line (``--debug``: the
     traceback) and exits 2; no traceback reaches a user otherwise."""
     argv = hoist_shared_options(expand_variadic(sys.argv[1:]))
+    session.left_to_exit = []
     try:
         app(args=argv, prog_name="cxgraph", standalone_mode=True)
-    except (KeyboardInterrupt, SystemExit):
+    except SystemExit as done:
+        if session.left_to_exit:
+            _exit_now(done.code)
         raise
+    except KeyboardInterrupt:
+        raise
+    except BrokenPipeError:
+        # the reader of the output went away (``cxgraph gaps | head``): like other Unix
+        # tools, stop quietly; stdout goes to /dev/null so the exit flush cannot fail
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except Exception as error:
         if "--debug" in argv:
             raise
@@ -72,3 +84,17 @@ def main() -> None:
             markup=True,
         )
         sys.exit(2)
+
+
+def _exit_now(code: int | str | None) -> NoReturn:
+    """End the process with ``code`` once the output is flushed, leaving what the command
+    kept (:func:`cxgraph.cli.shared.leave_to_exit`) for the operating system to reclaim."""
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # the reader went away (``| head``): nothing more can be said
+        pass
+    os._exit(code or 0)

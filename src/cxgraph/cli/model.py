@@ -23,6 +23,7 @@ from cxgraph.cli.shared import (
     app,
     build_model,
     fail,
+    leave_to_exit,
     out,
     prefixes_for,
     progress,
@@ -82,6 +83,8 @@ def gaps(
             one_shot=output_format is not GapFormat.HTML,  # the page queries the graph
         )
         findings = kg.gaps(rule, severity)
+        if kg.one_shot:
+            leave_to_exit(kg)
         prefixes = prefixes_for(data, store)
         if output_format is GapFormat.HTML:
             from cxgraph.report_html import write_report
@@ -94,6 +97,8 @@ def gaps(
             render_findings(findings, output_format, out, prefixes)
     except CxGraphError as error:
         raise fail(error) from None
+    except BrokenPipeError:
+        raise  # stdout's reader went away: the console script ends quietly
     except OSError as error:
         raise fail(CxGraphError(f"{output}: cannot write: {error.strerror}")) from None
     if any(f.severity is Severity.ERROR for f in findings):

@@ -87,9 +87,21 @@ class _Session:
     debug: bool = False
     lang: str | None = None
     store_auth_file: Path | None = None
+    left_to_exit: list[object] | None = None
+    """What a command leaves for the end of the process to free, or None to free as usual:
+    set by the console script (:func:`cxgraph.cli.entry.main`), which then ends with
+    ``os._exit`` rather than free a one-shot graph's store entry by entry (0.7 s after the
+    1M dense report is printed). Never set in-process (tests, library use)."""
 
 
 session = _Session()
+
+
+def leave_to_exit(value: object) -> None:
+    """Keep ``value`` (an in-memory graph nothing writes to) until the process ends, if the
+    console script is running (see ``_Session.left_to_exit``)."""
+    if session.left_to_exit is not None:
+        session.left_to_exit.append(value)
 
 
 @app.callback()
