@@ -63,7 +63,7 @@ def select_findings(
     chosen = select_rules(rules, severities)
     # the store evaluates without the GIL: two rules at a time (1M dense: 2.3 -> 1.6 s)
     with ThreadPoolExecutor(2) as pool:
-        answers = list(pool.map(lambda rule: _rows(store, rule, language), chosen))
+        answers = list(pool.map(lambda rule: _grouped(store, rule, language), chosen))
     return _findings(store, chosen, answers)
 
 
@@ -75,42 +75,47 @@ def one_shot_report(
     (see :func:`cxgraph.reasoning.infer`); the others run two at a time at the end."""
     language = label_language(language)
     chosen = select_rules()
-    started: dict[int, Future[list[tuple[Any, ...]]]] = {}
+    started: dict[int, Future[_Grouped]] = {}
     # one thread beside the reasoner: a second slows it down more than it gains
     with ThreadPoolExecutor(1) as beside, ThreadPoolExecutor(2) as after:
 
         def settled(done: list[int]) -> None:
             for i in done:
-                started[i] = beside.submit(_rows, store, chosen[i], language)
+                started[i] = beside.submit(_grouped, store, chosen[i], language)
 
         report = infer(store, profile, [rule_keys(rule) for rule in chosen], settled)
         for i, rule in enumerate(chosen):
             if i not in started:
-                started[i] = after.submit(_rows, store, rule, language)
+                started[i] = after.submit(_grouped, store, rule, language)
         answers = [started[i].result() for i in range(len(chosen))]
     return report, _findings(store, chosen, answers)
 
 
-def _rows(store: Store, rule: SavedQuery, language: str) -> list[tuple[Any, ...]]:
+_Grouped = dict[Any, tuple[str, set[str]]]
+"""A rule's findings so far: focus -> (message, evidence IRIs)."""
+
+
+def _grouped(store: Store, rule: SavedQuery, language: str) -> _Grouped:
+    """The rule's rows grouped by focus, evidence merged (in the thread that ran it: at
+    1M dense, 0.3 s of Python beside the reasoner instead of after it)."""
     solutions = store.query(select_text(rule, language), default_graph=rule_graphs(store))
-    return [tuple(row) for row in solutions]  # type: ignore[union-attr]
+    found: _Grouped = {}
+    for focus, message, evidence in solutions:  # type: ignore[union-attr]
+        seen = found.get(focus)
+        if seen is None:
+            seen = found[focus] = (message.value, set())
+        if evidence is not None:
+            seen[1].update(evidence.value.split())
+    return found
 
 
-def _findings(
-    store: Store, chosen: list[SavedQuery], answers: list[list[tuple[Any, ...]]]
-) -> list[Finding]:
-    """One finding per rule and focus from the rules' rows (see :func:`select_findings`),
-    sorted as :func:`cxgraph.gaps.sort_findings` sorts them."""
-    per_rule: list[tuple[str, Severity, dict[Any, tuple[str, set[str]]]]] = []
-    for rule, answer in zip(chosen, answers, strict=True):
-        found: dict[Any, tuple[str, set[str]]] = {}
-        for focus, message, evidence in answer:
-            seen = found.get(focus)
-            if seen is None:
-                seen = found[focus] = (message.value, set())
-            if evidence is not None:
-                seen[1].update(evidence.value.split())
-        per_rule.append((rule.name, Severity(rule.severity), found))
+def _findings(store: Store, chosen: list[SavedQuery], answers: list[_Grouped]) -> list[Finding]:
+    """One finding per rule and focus from the rules' grouped rows (see
+    :func:`select_findings`), sorted as :func:`cxgraph.gaps.sort_findings` sorts them."""
+    per_rule = [
+        (rule.name, Severity(rule.severity), found)
+        for rule, found in zip(chosen, answers, strict=True)
+    ]
     blanks = {f for _, _, found in per_rule for f in found if isinstance(f, ox.BlankNode)}
     labels = blank_labels(store, blanks) if blanks else {}
     findings = []
