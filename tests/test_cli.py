@@ -85,12 +85,18 @@ def test_closed_stdout_ends_quietly() -> None:
     assert errors == ""
 
 
-def test_in_process_commands_keep_nothing_for_exit() -> None:
+def test_in_process_commands_keep_nothing_for_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cxgraph.cli import main
     from cxgraph.cli.shared import session
 
     code, out, _ = run("gaps", "--data", TRIGGER, "-f", "json")
     assert code == 1 and json.loads(out)
     assert session.left_to_exit is None
+    # main() in a process that goes on (this one) raises SystemExit, never os._exit
+    monkeypatch.setattr(sys, "argv", ["cxgraph", "gaps", "--data", TRIGGER, "-f", "json"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 1 and session.left_to_exit is None
 
 
 def test_exit_zero_without_error_findings() -> None:

@@ -1,5 +1,5 @@
 """``python -m cxgraph``: the same as the ``cxgraph`` command."""
 
-from cxgraph.cli import main
+from cxgraph.cli import console
 
-main()
+console()

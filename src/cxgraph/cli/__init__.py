@@ -11,7 +11,7 @@ commands over a model (gaps, diagram, validate, reason, query, export, check, ru
 """
 
 from cxgraph.cli import model, server, workbook, writes  # noqa: F401  (register the commands)
-from cxgraph.cli.entry import expand_variadic, hoist_shared_options, main
+from cxgraph.cli.entry import console, expand_variadic, hoist_shared_options, main
 from cxgraph.cli.shared import app
 
-__all__ = ["app", "expand_variadic", "hoist_shared_options", "main"]
+__all__ = ["app", "console", "expand_variadic", "hoist_shared_options", "main"]

@@ -56,11 +56,19 @@ def hoist_shared_options(argv: Sequence[str]) -> list[str]:
     return [*shared, *rest]
 
 
-def main() -> None:
-    """Console-script entry point. An unexpected error prints one line (``--debug``: the
-    traceback) and exits 2; no traceback reaches a user otherwise."""
+def console() -> None:
+    """The ``cxgraph`` program (console script, ``python -m cxgraph``): :func:`main`, ending
+    the process as soon as the output is flushed when a command left a one-shot graph to
+    free (:func:`cxgraph.cli.shared.leave_to_exit`)."""
+    main(leave_to_os=True)
+
+
+def main(*, leave_to_os: bool = False) -> None:
+    """Run the command in ``sys.argv``; raises SystemExit with its exit code (unless
+    ``leave_to_os``: see :func:`console`). An unexpected error prints one line
+    (``--debug``: the traceback) and exits 2; no traceback reaches a user otherwise."""
     argv = hoist_shared_options(expand_variadic(sys.argv[1:]))
-    session.left_to_exit = []
+    session.left_to_exit = [] if leave_to_os else None
     try:
         app(args=argv, prog_name="cxgraph", standalone_mode=True)
     except SystemExit as done:
