@@ -105,3 +105,54 @@ def test_inference_report_counts_per_rule() -> None:
     assert report.total == kg.store.count(INFERRED_GRAPH)
     # rules concluding the same property are merged; the name lists each of them
     assert any("prp-spo2 meetsNeed" in name for name in report.added)
+
+
+def test_conclusions_keep_stored_blank_nodes_and_literals_exact(tmp_model) -> None:  # type: ignore[no-untyped-def]
+    """The embedded store's rounds load what their CONSTRUCTs find as N-Triples: a stored
+    blank node must stay that node (not a fresh one per parse) and a literal must come
+    back exactly (escapes, language and datatype)."""
+    path = tmp_model(
+        """
+        ex:note rdfs:subPropertyOf rdfs:comment .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        [] a cx:Process ; cx:delivers ex:svc ;
+            ex:note "Quote \\" and\\nline, \\u00e9t\\u00e9"@fr-CA .
+        ex:p2 ex:note "42"^^xsd:integer ; cx:delivers [ a cx:Service ] .
+        """
+    )
+    kg = build_knowledge_graph([path])
+    stated = {q.subject for q in kg.store if q.predicate.value == CX + "delivers"}
+    (blank_process,) = [s for s in stated if isinstance(s, ox.BlankNode)]
+    inferred = list(kg.store.quads(None, None, None, INFERRED_GRAPH))
+    delivered_by = {
+        (q.subject, q.object) for q in inferred if q.predicate.value == CX + "deliveredBy"
+    }
+    assert (ox.NamedNode("https://example.org/t#svc"), blank_process) in delivered_by
+    # the blank service object of ex:p2 is the stored node too
+    (blank_service,) = [
+        q.object
+        for q in kg.store
+        if q.predicate.value == CX + "delivers" and isinstance(q.object, ox.BlankNode)
+    ]
+    assert (blank_service, ox.NamedNode("https://example.org/t#p2")) in delivered_by
+    comments = {
+        q.object
+        for q in inferred
+        if q.predicate.value == "http://www.w3.org/2000/01/rdf-schema#comment"
+    }
+    assert comments == {
+        ox.Literal('Quote " and\nline, été', language="fr-ca"),
+        ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+    }
+    # every blank node the inferred graph names is one the data states
+    data_blanks = {
+        t
+        for q in kg.store.quads(None, None, None, None)
+        if q.graph_name != INFERRED_GRAPH
+        for t in (q.subject, q.object)
+        if isinstance(t, ox.BlankNode)
+    }
+    inferred_blanks = {
+        t for q in inferred for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)
+    }
+    assert inferred_blanks and inferred_blanks <= data_blanks

@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -95,20 +96,14 @@ class Conclusion:
         kinds = sorted({r.name for r in self.rules})
         return kinds[0] if len(kinds) == 1 else f"{_show(self.head)} ← {'; '.join(kinds)}"
 
-    def update(
-        self,
-        delta_keys: Keys | None,
-        sources: list[ox.NamedNode],
-        delta: ox.NamedNode,
-        following: ox.NamedNode,
-        small_delta: bool = False,
-    ) -> str | None:
-        """The SPARQL update inserting what these rules conclude that is not known yet
-        into the inferred graph and ``following`` (from the last round's ``delta`` only,
-        unless ``delta_keys`` is None). What is known is taken out with MINUS (a hash
-        anti-join over every triple of the conclusion's predicate or class), or, from a
-        ``small_delta``, with FILTER NOT EXISTS (a lookup per derived triple), which does not
-        grow with the store: an incremental write at 1M stays small."""
+    def where(self, delta_keys: Keys | None, delta: ox.NamedNode, small_delta: bool) -> str | None:
+        """The pattern whose ``?hs`` (``?ho``) are what these rules conclude that is not
+        known yet, from the last round's ``delta`` only (the graph named ``delta``), unless
+        ``delta_keys`` is None; None when no rule can match the delta. What is known is
+        taken out with MINUS (a hash anti-join over every triple of the conclusion's
+        predicate or class), or, from a ``small_delta``, with FILTER NOT EXISTS (a lookup
+        per derived triple), which does not grow with the store: an incremental write at 1M
+        stays small."""
         branches = []
         for rule in self.rules:
             body = [_renamed(a, rule.head[0]) for a in rule.body]
@@ -128,16 +123,37 @@ class Conclusion:
         if not branches:
             return None
         head = self.head.sparql()
-        using = "".join(f"USING {g} " for g in sources) + f"USING NAMED {delta} "
         filters = f"FILTER(!isLiteral({_HS}))"
         if self.head.p == SAME_AS:
             filters += f" FILTER({_HS} != {_HO})"
+        known = f"FILTER NOT EXISTS {{ {head} }}" if small_delta else f"MINUS {{ {head} }}"
+        return f"{{ {{ {' UNION '.join(branches)} }} {filters} {known} }}"
+
+    def update(
+        self,
+        delta_keys: Keys | None,
+        sources: list[ox.NamedNode],
+        delta: ox.NamedNode,
+        following: ox.NamedNode,
+        small_delta: bool = False,
+    ) -> str | None:
+        """The SPARQL update inserting what :meth:`where` finds into the inferred graph and
+        ``following``, reading ``sources`` (and ``delta`` as a named graph)."""
+        where = self.where(delta_keys, delta, small_delta)
+        if where is None:
+            return None
+        head = self.head.sparql()
+        using = "".join(f"USING {g} " for g in sources) + f"USING NAMED {delta} "
         into = f"GRAPH {INFERRED_GRAPH} {{ {head} }} " + (
             f"GRAPH {following} {{ {head} }} " if following != INFERRED_GRAPH else ""
         )
-        return f"INSERT {{ {into}}} {using}WHERE {{ {{ {' UNION '.join(branches)} }} {filters} " + (
-            f"FILTER NOT EXISTS {{ {head} }} }}" if small_delta else f"MINUS {{ {head} }} }}"
-        )
+        return f"INSERT {{ {into}}} {using}WHERE {where}"
+
+    def construct(self, delta_keys: Keys | None, delta: ox.NamedNode) -> str | None:
+        """The CONSTRUCT query of what :meth:`where` finds (its dataset given by the
+        caller: the sources as default graph, ``delta`` as a named graph)."""
+        where = self.where(delta_keys, delta, small_delta=False)
+        return None if where is None else f"CONSTRUCT {{ {self.head.sparql()} }} WHERE {where}"
 
 
 def _renamed(atom: Atom, head: Atom) -> Atom:
@@ -234,9 +250,7 @@ class FixpointEngine:
             while delta_keys is None or delta_keys:
                 rounds += 1
                 small = delta_keys is not None and self._size(delta) < SMALL_DELTA
-                ran = False
-                for conclusion in conclusions:
-                    ran |= self._conclude(conclusion, delta_keys, delta, following, small)
+                ran = self._conclude_round(conclusions, delta_keys, delta, following, small)
                 # the next round's delta keys: what the updates added, counted in the
                 # store, and what the rules run on their own added (known here)
                 new_keys = self._count_new(following, names, added) if ran else set()
@@ -256,6 +270,46 @@ class FixpointEngine:
                 if graph != INFERRED_GRAPH and db.contains_named_graph(graph):
                     db.remove_graph(graph)
         return rounds
+
+    def _conclude_round(
+        self,
+        conclusions: list[Conclusion],
+        delta_keys: Keys | None,
+        delta: ox.NamedNode,
+        following: ox.NamedNode,
+        small_delta: bool,
+    ) -> bool:
+        """Run a round's conclusions; whether any had something to run. In an embedded
+        store (from anything but a small delta) their patterns are evaluated as CONSTRUCT
+        queries two at a time (pyoxigraph evaluates queries without the GIL; updates run
+        one at a time) and what they find is loaded here, as N-Triples, while the next
+        ones are evaluated: 1M dense cold report 9.8-12.1 s -> 8.8-10.9 s. Elsewhere (a
+        remote store: nothing travels) each conclusion is one update."""
+        db = self._store
+        if small_delta or not isinstance(db, ox.Store):
+            ran = False
+            for conclusion in conclusions:
+                ran |= self._conclude(conclusion, delta_keys, delta, following, small_delta)
+            return ran
+        store: ox.Store = db
+        sources: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [*self._sources]
+        queries = [(c, q) for c in conclusions if (q := c.construct(delta_keys, delta))]
+
+        def evaluate(query: str) -> bytes:
+            found = store.query(query, default_graph=sources, named_graphs=[delta])
+            assert isinstance(found, ox.QueryTriples)
+            return found.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+
+        with ThreadPoolExecutor(2) as pool:
+            answers = pool.map(evaluate, [query for _, query in queries])
+            for (conclusion, _), found in zip(queries, answers, strict=True):
+                if b"_:" in found:
+                    # a parser names blank nodes afresh: the update keeps the stored ones
+                    self._conclude(conclusion, delta_keys, delta, following, small_delta)
+                elif found:
+                    for graph in {INFERRED_GRAPH, following}:
+                        store.load(found, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        return bool(queries)
 
     def _conclude(
         self,
