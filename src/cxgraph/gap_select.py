@@ -67,6 +67,13 @@ def select_findings(
     return _findings(store, chosen, answers)
 
 
+def read_rules(language: str = "en") -> None:
+    """Read the gap rules a one-shot report runs: their keys and SELECTs (both cached)."""
+    for rule in select_rules():
+        rule_keys(rule)
+        select_text(rule, label_language(language))
+
+
 def one_shot_report(
     store: Store, profile: ReasoningProfile, language: str = "en"
 ) -> tuple[InferenceReport, list[Finding]]:
@@ -130,4 +137,4 @@ def _findings(store: Store, chosen: list[SavedQuery], answers: list[_Grouped]) -
     return findings
 
 
-__all__ = ["one_shot_report", "select_findings", "select_text"]
+__all__ = ["one_shot_report", "read_rules", "select_findings", "select_text"]
