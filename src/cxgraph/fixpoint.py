@@ -1,11 +1,13 @@
 """The fixpoint engine: runs compiled rules inside the store until nothing new follows.
 
 Rules that conclude the same thing (``?x rdf:type C`` for one class C, or ``?x p ?y`` for
-one property p) are merged into one SPARQL update per conclusion: the bodies become the
-branches of a UNION, what the store already holds is taken out with MINUS, and the new
-triples are inserted into the inferred graph and into the next round's delta graph in the
-same update. So each triple is derived once per round, de-duplicated in the store, and no
-derived triple passes through Python. Rules that name a stored blank node (anonymous class
+one property p) are merged into one conclusion: the bodies become the branches of a UNION,
+what the store already holds is taken out with MINUS, and the new triples go into the
+inferred graph and into the next round's delta graph. So each triple is derived once per
+round and de-duplicated in the store. A conclusion runs as one SPARQL update; in the
+embedded store a round's conclusions run instead as CONSTRUCT queries, two at a time, whose
+N-Triples output is loaded into the store (no derived triple is a Python object either way;
+see :meth:`FixpointEngine._conclude_round`). Rules that name a stored blank node (anonymous class
 expressions; an update cannot bind one) or conclude with a constant run as CONSTRUCT queries
 whose new triples Python inserts.
 
