@@ -286,7 +286,11 @@ class FixpointEngine:
         queries two at a time (pyoxigraph evaluates queries without the GIL; updates run
         one at a time) and what they find is loaded here, as N-Triples, while the next
         ones are evaluated: 1M dense cold report 9.8-12.1 s -> 8.8-10.9 s. Elsewhere (a
-        remote store: nothing travels) each conclusion is one update."""
+        remote store: nothing travels) each conclusion is one update.
+
+        A query may see what another conclusion of the same round loaded before it started
+        (as one update sees the updates run before it): the closure is the same either
+        way, but the number of rounds can differ by the threads' timing."""
         db = self._store
         if small_delta or not isinstance(db, ox.Store):
             ran = False

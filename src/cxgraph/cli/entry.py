@@ -77,11 +77,6 @@ def main(*, leave_to_os: bool = False) -> None:
         raise
     except KeyboardInterrupt:
         raise
-    except BrokenPipeError:
-        # the reader of the output went away (``cxgraph gaps | head``): like other Unix
-        # tools, stop quietly; stdout goes to /dev/null so the exit flush cannot fail
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
     except Exception as error:
         if "--debug" in argv:
             raise
@@ -92,6 +87,8 @@ def main(*, leave_to_os: bool = False) -> None:
             markup=True,
         )
         sys.exit(2)
+    finally:
+        session.left_to_exit = None
 
 
 def _exit_now(code: int | str | None) -> NoReturn:

@@ -98,7 +98,7 @@ def gaps(
     except CxGraphError as error:
         raise fail(error) from None
     except BrokenPipeError:
-        raise  # stdout's reader went away: the console script ends quietly
+        raise  # stdout's reader went away: click ends quietly, with exit 1
     except OSError as error:
         raise fail(CxGraphError(f"{output}: cannot write: {error.strerror}")) from None
     if any(f.severity is Severity.ERROR for f in findings):
