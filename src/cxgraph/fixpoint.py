@@ -1,15 +1,12 @@
 """The fixpoint engine: runs compiled rules inside the store until nothing new follows.
 
-Rules that conclude the same thing (``?x rdf:type C`` for one class C, or ``?x p ?y`` for
-one property p) are merged into one conclusion: the bodies become the branches of a UNION,
-what the store already holds is taken out with MINUS, and the new triples go into the
-inferred graph and into the next round's delta graph. So each triple is derived once per
-round and de-duplicated in the store. A conclusion runs as one SPARQL update; in the
-embedded store a round's conclusions run instead as CONSTRUCT queries, two at a time, whose
-N-Triples output is loaded into the store (no derived triple is a Python object either way;
-see :meth:`FixpointEngine._conclude_round`). Rules that name a stored blank node (anonymous class
-expressions; an update cannot bind one) or conclude with a constant run as CONSTRUCT queries
-whose new triples Python inserts.
+The rules are merged into conclusions (:mod:`cxgraph.conclusion`: one per class or
+property concluded), each derived triple once per round and de-duplicated in the store.
+A conclusion runs as one SPARQL update; in the embedded store a round's conclusions run
+instead as CONSTRUCT queries, two at a time, whose N-Triples output is loaded into the store
+(no derived triple is a Python object either way; see :meth:`FixpointEngine._conclude_round`).
+Rules that name a stored blank node (anonymous class expressions; an update cannot bind
+one) or conclude with a constant run as CONSTRUCT queries whose new triples Python inserts.
 
 Evaluation is semi-naive: after the first round, a rule only runs with one body atom
 matched against the last round's delta (one branch per atom that can match it). Each
@@ -24,25 +21,14 @@ import itertools
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from cxgraph.conclusion import Conclusion, class_of, plan
 from cxgraph.namespaces import GRAPH_PREFIX, INFERRED_GRAPH
-from cxgraph.rules import (
-    SAME_AS,
-    TYPE,
-    Atom,
-    Keys,
-    Rule,
-    Term,
-    key_of,
-    render_construct,
-    restore_blanks,
-)
+from cxgraph.rules import TYPE, Keys, Rule, key_of, render_construct, restore_blanks
 from cxgraph.store.backend import StoreBackend
 
-_HS, _HO = ox.Variable("hs"), ox.Variable("ho")
 _SCRATCH = itertools.count(1)
 # graph names are written into the text: a substituted ?g made these scan every graph
 _COUNTS = (
@@ -85,133 +71,6 @@ def graph_keys(store: StoreBackend, graph: ox.NamedNode) -> Keys:
     return keys
 
 
-@dataclass
-class Conclusion:
-    """Rules with one head atom concluding ``?x p ?y`` (or ``?x rdf:type C``), merged."""
-
-    head: Atom
-    rules: list[Rule]
-
-    @property
-    def name(self) -> str:
-        """What it concludes and from which rules (the per-rule count of a report)."""
-        kinds = sorted({r.name for r in self.rules})
-        return kinds[0] if len(kinds) == 1 else f"{_show(self.head)} ← {'; '.join(kinds)}"
-
-    def where(self, delta_keys: Keys | None, delta: ox.NamedNode, small_delta: bool) -> str | None:
-        """The pattern whose ``?hs`` (``?ho``) are what these rules conclude that is not
-        known yet, from the last round's ``delta`` only (the graph named ``delta``), unless
-        ``delta_keys`` is None; None when no rule can match the delta. What is known is
-        taken out with MINUS (a hash anti-join over every triple of the conclusion's
-        predicate or class), or, from a ``small_delta``, with FILTER NOT EXISTS (a lookup
-        per derived triple), which does not grow with the store: an incremental write at 1M
-        stays small."""
-        branches = []
-        for rule in self.rules:
-            body = [_renamed(a, rule.head[0]) for a in rule.body]
-            variants: list[int | None] = (
-                [None]
-                if delta_keys is None
-                else [i for i, a in enumerate(body) if a.matches(delta_keys)]
-            )
-            for variant in variants:
-                # the delta atom first: pyoxigraph joins in the written order, so the
-                # branch starts from the (small) delta, not from the whole store
-                atoms = [
-                    f"GRAPH {delta} {{ {a.sparql()} }}" if i == variant else a.sparql()
-                    for i, a in sorted(enumerate(body), key=lambda ia: ia[0] != variant)
-                ]
-                branches.append("{ " + " ".join(atoms) + " }")
-        if not branches:
-            return None
-        head = self.head.sparql()
-        filters = f"FILTER(!isLiteral({_HS}))"
-        if self.head.p == SAME_AS:
-            filters += f" FILTER({_HS} != {_HO})"
-        known = f"FILTER NOT EXISTS {{ {head} }}" if small_delta else f"MINUS {{ {head} }}"
-        return f"{{ {{ {' UNION '.join(branches)} }} {filters} {known} }}"
-
-    def update(
-        self,
-        delta_keys: Keys | None,
-        sources: list[ox.NamedNode],
-        delta: ox.NamedNode,
-        following: ox.NamedNode,
-        small_delta: bool = False,
-    ) -> str | None:
-        """The SPARQL update inserting what :meth:`where` finds into the inferred graph and
-        ``following``, reading ``sources`` (and ``delta`` as a named graph)."""
-        where = self.where(delta_keys, delta, small_delta)
-        if where is None:
-            return None
-        head = self.head.sparql()
-        using = "".join(f"USING {g} " for g in sources) + f"USING NAMED {delta} "
-        into = f"GRAPH {INFERRED_GRAPH} {{ {head} }} " + (
-            f"GRAPH {following} {{ {head} }} " if following != INFERRED_GRAPH else ""
-        )
-        return f"INSERT {{ {into}}} {using}WHERE {where}"
-
-    def construct(self, delta_keys: Keys | None, delta: ox.NamedNode) -> str | None:
-        """The CONSTRUCT query of what :meth:`where` finds (its dataset given by the
-        caller: the sources as default graph, ``delta`` as a named graph)."""
-        where = self.where(delta_keys, delta, small_delta=False)
-        return None if where is None else f"CONSTRUCT {{ {self.head.sparql()} }} WHERE {where}"
-
-
-def _renamed(atom: Atom, head: Atom) -> Atom:
-    """The atom with the head's subject variable as ``?hs`` and object variable as ``?ho``."""
-
-    def rename(term: Term) -> Term:
-        if term == head.s:
-            return _HS
-        if term == head.o and isinstance(head.o, ox.Variable):
-            return _HO
-        return term
-
-    return Atom(rename(atom.s), rename(atom.p), rename(atom.o))  # type: ignore[arg-type]
-
-
-def _class_of(head: Atom) -> str | None:
-    return head.o.value if head.p == TYPE else None
-
-
-def _show(atom: Atom) -> str:
-    if atom.p == TYPE:
-        return f"type {atom.o.value.rsplit('#', 1)[-1]}"
-    return atom.p.value.rsplit("#", 1)[-1]
-
-
-def _mergeable(rule: Rule) -> bool:
-    if len(rule.head) != 1 or not rule.body or rule.bindings():
-        return False
-    (head,) = rule.head
-    if not isinstance(head.s, ox.Variable) or not isinstance(head.p, ox.NamedNode):
-        return False
-    if head.p == TYPE:
-        return isinstance(head.o, ox.NamedNode)
-    return isinstance(head.o, ox.Variable) and head.o != head.s
-
-
-def plan(rules: list[Rule]) -> tuple[list[Conclusion], list[Rule]]:
-    """Split rules into merged conclusions (one update each) and rules run on their own;
-    a rule with several head atoms is split into one per atom first."""
-    conclusions: dict[tuple[str, str], Conclusion] = {}
-    single: list[Rule] = []
-    for rule in rules:
-        parts = (
-            [Rule(rule.name, rule.body, (h,)) for h in rule.head] if len(rule.head) > 1 else [rule]
-        )
-        for part in parts:
-            if not _mergeable(part):
-                single.append(part)
-                continue
-            head = part.head[0]
-            key = (head.p.value, head.o.value if head.p == TYPE else "")
-            canonical = Atom(_HS, head.p, head.o if head.p == TYPE else _HO)
-            conclusions.setdefault(key, Conclusion(canonical, [])).rules.append(part)
-    return list(conclusions.values()), single
-
-
 class FixpointEngine:
     """Runs rules to a fixpoint over ``sources`` (plus the inferred graph); see the module
     docstring."""
@@ -239,7 +98,7 @@ class FixpointEngine:
         rule adds to in a round, nor anything it is derived from, no longer changes."""
         db = self._store
         conclusions, single = plan(rules)
-        names = {(c.head.p.value, _class_of(c.head)): c.name for c in conclusions}
+        names = {(c.head.p.value, class_of(c.head)): c.name for c in conclusions}
         delta = seed if seed is not None else scratch_graph("delta")
         delta_keys: Keys | None = graph_keys(db, seed) if seed is not None else None
         # a run from nothing over an empty inferred graph: what the first round adds is
@@ -395,12 +254,4 @@ class FixpointEngine:
         return {key for t in new for key in key_of(t)}
 
 
-__all__ = [
-    "Conclusion",
-    "FixpointEngine",
-    "graph_keys",
-    "graph_size",
-    "key_of",
-    "plan",
-    "scratch_graph",
-]
+__all__ = ["FixpointEngine", "graph_keys", "graph_size", "key_of", "scratch_graph"]
