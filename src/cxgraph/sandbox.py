@@ -18,18 +18,16 @@ forked RocksDB handle). Publishing retires the idle workers of older versions an
 fresh ones at once, so that reads during the next write are answered by workers of the
 last committed state and need no fork. A worker forked later (after one was killed) is
 forked under ``fork_lock`` when the context can change in place (in-memory mode), so no
-worker starts mid-write.
+worker starts mid-write. What runs inside a worker, and the framing on its pipes, is
+:mod:`cxgraph.sandbox_worker`.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
-import resource
 import select
 import signal
-import struct
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -38,12 +36,17 @@ from dataclasses import dataclass
 from functools import partial
 
 from cxgraph.errors import CxGraphError, InputError, QueryError
-
-_HEADER = struct.Struct("!BQ")
-_LENGTH = struct.Struct("!Q")
-_OK, _QUERY_ERROR, _INPUT_ERROR, _OTHER_ERROR, _CHUNK = 0, 1, 2, 3, 4
-
-Evaluation = Callable[..., bytes]
+from cxgraph.sandbox_worker import (
+    CHUNK,
+    HEADER,
+    INPUT_ERROR,
+    OK,
+    QUERY_ERROR,
+    Evaluation,
+    send_answer,
+    send_request,
+    serve,
+)
 
 
 class EvaluationTimeout(CxGraphError):
@@ -191,12 +194,12 @@ class Sandbox:
             worker = self._checkout()
             deadline_at = started + limit
             try:
-                _send(worker.requests, pickle.dumps((name, args)))
+                send_request(worker.requests, pickle.dumps((name, args)))
                 while True:
                     answer = _receive(worker.answers, deadline_at)
-                    if answer[0] != _CHUNK:
+                    if answer[0] != CHUNK:
                         break
-                    yield answer[_HEADER.size :]
+                    yield answer[HEADER.size :]
             except EvaluationTimeout:
                 raise EvaluationTimeout(f"the query ran past its deadline of {limit:g} s") from None
             except (ResourceLimit, OSError) as error:  # OSError: a worker close() killed
@@ -273,13 +276,13 @@ class Sandbox:
             for fd in (request_write, answer_read, *others):
                 with suppress(OSError):
                     os.close(fd)
-            emit = partial(_send_answer, answer_write, _CHUNK)
+            emit = partial(send_answer, answer_write, CHUNK)
             registry = {}
             for name, evaluation in self._registry.items():
                 leading = [context] if name in self._contextual else []
                 leading += [emit] if name in self._streaming else []
                 registry[name] = partial(evaluation, *leading) if leading else evaluation
-            _serve(request_read, answer_write, registry, self._memory_limit)
+            serve(request_read, answer_write, registry, self._memory_limit)
         os.close(request_read)
         os.close(answer_write)
         worker = _Worker(pid, request_write, answer_read, version)
@@ -299,82 +302,10 @@ class Sandbox:
                 os.close(fd)
 
 
-def _send(fd: int, payload: bytes) -> None:
-    view = memoryview(_LENGTH.pack(len(payload)) + payload)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    chunks, remaining = [], size
-    while remaining:
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
-
-
-def _serve(
-    requests: int,
-    answers: int,
-    registry: dict[str, Evaluation],
-    memory_limit: int | None,
-) -> None:
-    """The worker's loop: one request, one answer, until the parent goes away."""
-    try:
-        # what the worker inherited is never collected here: no finaliser of the parent's
-        # objects (a RocksDB iterator, say) runs in a forked copy, and fewer pages are
-        # copied on write
-        gc.freeze()
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        if memory_limit is not None:
-            cap = _address_space() + memory_limit
-            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        while True:
-            head = _read_exactly(requests, _LENGTH.size)
-            if head is None:
-                break
-            body = _read_exactly(requests, _LENGTH.unpack(head)[0])
-            if body is None:
-                break
-            name, args = pickle.loads(body)
-            status, payload = _evaluate(registry[name], args)
-            _send_answer(answers, status, payload)
-    finally:
-        os._exit(0)
-
-
-def _evaluate(evaluation: Evaluation, args: tuple[object, ...]) -> tuple[int, bytes]:
-    try:
-        return _OK, evaluation(*args)
-    except QueryError as error:
-        return _QUERY_ERROR, str(error).encode()
-    except InputError as error:
-        return _INPUT_ERROR, str(error).encode()
-    except MemoryError:
-        return _OTHER_ERROR, b"memory limit"
-    except Exception as error:  # reported to the parent as a failed evaluation
-        return _OTHER_ERROR, f"{type(error).__name__}: {error}".encode()
-
-
-def _send_answer(fd: int, status: int, payload: bytes) -> None:
-    view = memoryview(_HEADER.pack(status, len(payload)) + payload)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _address_space() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-
-
 def _receive(fd: int, deadline_at: float) -> bytes:
     """One whole answer (header and payload), or EvaluationTimeout / ResourceLimit."""
     buffer = bytearray()
-    needed = _HEADER.size
+    needed = HEADER.size
     while len(buffer) < needed:
         remaining = deadline_at - time.monotonic()
         if remaining <= 0:
@@ -386,20 +317,20 @@ def _receive(fd: int, deadline_at: float) -> bytes:
         if not chunk:
             raise ResourceLimit("the query worker stopped without an answer (memory limit?)")
         buffer += chunk
-        if len(buffer) >= _HEADER.size:
-            needed = _HEADER.size + _HEADER.unpack_from(buffer)[1]
+        if len(buffer) >= HEADER.size:
+            needed = HEADER.size + HEADER.unpack_from(buffer)[1]
     return bytes(buffer[:needed])
 
 
 def _unpack(answer: bytes) -> bytes:
-    status, length = _HEADER.unpack_from(answer)
-    payload = answer[_HEADER.size : _HEADER.size + length]
-    if status == _OK:
+    status, length = HEADER.unpack_from(answer)
+    payload = answer[HEADER.size : HEADER.size + length]
+    if status == OK:
         return payload
     message = payload.decode(errors="replace")
-    if status == _QUERY_ERROR:
+    if status == QUERY_ERROR:
         raise QueryError(message)
-    if status == _INPUT_ERROR:
+    if status == INPUT_ERROR:
         raise InputError(message)
     if "memory" in message.lower():
         raise ResourceLimit("the query needed more memory than a worker may use")
