@@ -23,17 +23,13 @@ nothing here does).
 from __future__ import annotations
 
 import re
-import ssl
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
 
-from cxgraph.errors import StoreError, StoreRefused
+from cxgraph.errors import StoreRefused
 from cxgraph.formats import GRAPH_FORMATS, JSON, NQUADS, NTRIPLES, format_for_media_type
+from cxgraph.store.http import StoreHttp
 from cxgraph.store.location import Dialect, RemoteLocation
 from cxgraph.store.terms import (
     SKOLEM_PREFIX,
@@ -83,55 +79,17 @@ class RemoteStore:
 
     def __init__(self, location: RemoteLocation) -> None:
         self.location = location
-        self._tls = ssl.create_default_context()
-        self.requests = 0
+        self._http = StoreHttp(location)
+
+    @property
+    def requests(self) -> int:
         """HTTP requests made so far (for measurements)."""
-        self.waited = 0.0
+        return self._http.requests
+
+    @property
+    def waited(self) -> float:
         """Seconds spent waiting for responses so far (for measurements)."""
-
-    # -- HTTP ---------------------------------------------------------------------------
-
-    def _send(
-        self,
-        url: str,
-        data: bytes,
-        content_type: str,
-        accept: str | None = None,
-        params: Sequence[tuple[str, str]] = (),
-    ) -> tuple[str, bytes]:
-        if params:
-            url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
-        request = urllib.request.Request(url, data=data, method="POST")
-        request.add_header("Content-Type", content_type)
-        if accept:
-            request.add_header("Accept", accept)
-        auth = self.location.credentials.header()
-        if auth:
-            request.add_header("Authorization", auth)
-        self.requests += 1
-        started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(
-                request, timeout=self.location.timeout, context=self._tls
-            ) as response:
-                return response.headers.get_content_type(), response.read()
-        except urllib.error.HTTPError as err:
-            detail = err.read(2000).decode("utf-8", "replace").strip()
-            err.close()
-            if err.code == 400:
-                raise SyntaxError(detail or "bad request") from None
-            raise StoreError(f"{self.location}: HTTP {err.code} {err.reason}: {detail}") from None
-        except (urllib.error.URLError, OSError) as err:
-            reason = getattr(err, "reason", err)
-            raise StoreError(f"{self.location}: cannot reach the store: {reason}") from None
-        finally:
-            self.waited += time.perf_counter() - started
-
-    def _form(self, url: str, fields: Sequence[tuple[str, str]], accept: str | None) -> bytes:
-        # a form, not a direct application/sparql-query body: Virtuoso hangs on those
-        data = urllib.parse.urlencode(fields).encode()
-        _, body = self._send(url, data, "application/x-www-form-urlencoded", accept)
-        return body
+        return self._http.waited
 
     # -- SPARQL -------------------------------------------------------------------------
 
@@ -182,10 +140,9 @@ class RemoteStore:
                 named = held if named_graphs is None else named_graphs
                 fields += [("named-graph-uri", graph_iri(g)) for g in named]
         graph_result = query_form(text) in ("CONSTRUCT", "DESCRIBE")
-        content_type, body = self._send(
+        content_type, body = self._http.form(
             self.location.query,
-            urllib.parse.urlencode(fields).encode(),
-            "application/x-www-form-urlencoded",
+            fields,
             # Virtuoso answers a CONSTRUCT as JSON bindings if that is acceptable
             _ACCEPT_GRAPH if graph_result else _ACCEPT,
         )
@@ -208,7 +165,7 @@ class RemoteStore:
         if self.location.dialect is Dialect.VIRTUOSO:
             text = _FRESH_NODE.sub(_FRESH_IRI, text)
         try:
-            self._form(self.location.update, [("update", text)], None)
+            self._http.form(self.location.update, [("update", text)], None)
         except SyntaxError as err:  # cxgraph wrote this update: the store's dialect differs
             raise StoreRefused(f"{self.location} refused an update: {err}") from None
 
@@ -349,7 +306,7 @@ class RemoteStore:
     def _push(self, quads: list[ox.Quad]) -> None:
         if self.location.graph_store is not None:
             body = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
-            self._send(self.location.graph_store, body, NQUADS.media_type)
+            self._http.post(self.location.graph_store, body, NQUADS.media_type)
         else:
             self.update(f"INSERT DATA {{ {self._data(quads)} }}")
 
