@@ -4,7 +4,7 @@ Ontology, data (one graph per source), inferred and gaps graphs live side by sid
 queries see their union as the default graph. The store is in memory by default and on
 disk when given a directory, where it persists between runs. Loading is all-or-nothing:
 pyoxigraph parses each source straight into the store in one transaction, and a batch that
-fails part-way drops every graph it created (see :meth:`Store.load_sources`).
+fails part-way drops every graph it created (see :mod:`cxgraph.store.loading`).
 
 :class:`Store` holds a :class:`cxgraph.store.backend.StoreBackend` (the embedded pyoxigraph store
 or a :class:`cxgraph.store.remote.RemoteStore`) and is the only module that touches it; the rest of
@@ -29,8 +29,9 @@ from cxgraph.namespaces import (
     ONTOLOGY_GRAPH,
     is_data_graph,
 )
-from cxgraph.sources import Source, SourceFormat, graph_for_source, load_triples, parse_into
+from cxgraph.sources import Source, SourceFormat, graph_for_source, parse_into
 from cxgraph.store.backend import Binding, GraphName, StoreBackend
+from cxgraph.store.loading import load_batch
 from cxgraph.store.location import RemoteLocation
 from cxgraph.store.rdflib_copy import rdflib_graph
 
@@ -40,7 +41,6 @@ if TYPE_CHECKING:  # rdflib loads only when an rdflib copy is asked for; remote 
     from cxgraph.store.remote import RemoteStore
 
 _SCRATCH_PREFIX = "urn:cxgraph:graph:reasoning:"
-_LOADING_PREFIX = _SCRATCH_PREFIX + "loading-"
 _ONTOLOGY_SOURCE = oxi.NamedNode("urn:cxgraph:ontology-source")
 _SHA256 = oxi.NamedNode("urn:cxgraph:sha256")
 
@@ -97,70 +97,10 @@ class Store:
     # -- writing -----------------------------------------------------------------------
 
     def load_sources(self, sources: Sequence[Source]) -> dict[str, int]:
-        """Load every source, replacing each source's graphs; all or nothing.
-
-        A triple format (Turtle, N-Triples, JSON-LD, RDF/XML) is parsed by pyoxigraph
-        straight into the store, one transaction per source, no quad passing through
-        Python; a dataset (TriG, N-Quads) is parsed into a staging store first, its graph
-        names checked, then copied in. Each graph goes straight to its name when the store
-        does not hold that graph yet, else into a scratch graph. Once every source has
-        loaded, one update replaces each held graph by its scratch graph (an empty source
-        leaves its graph empty). If any source fails, every graph the batch created is
-        dropped, so the store is as it was. Returns the number of quads per source name."""
-        counts: dict[str, int] = {}
-        created: list[oxi.NamedNode] = []
-        batch: dict[oxi.NamedNode, oxi.NamedNode] = {}  # graph -> the graph loaded into
-        replaced: list[tuple[oxi.NamedNode, oxi.NamedNode]] = []  # (scratch, graph)
-
-        def staged(graph: oxi.NamedNode) -> oxi.NamedNode:
-            """Where ``graph``'s triples go in this batch (sources may share a graph)."""
-            if graph not in batch:
-                scratch = oxi.NamedNode(f"{_LOADING_PREFIX}{len(batch)}")
-                into = scratch if db.contains_named_graph(graph) else graph
-                if into == scratch:
-                    replaced.append((scratch, graph))
-                    if db.contains_named_graph(scratch):  # left by a killed process
-                        db.remove_graph(scratch)
-                db.add_graph(into)  # an empty source still names its graph
-                batch[graph] = into
-                created.append(into)
-            return batch[graph]
-
+        """Load every source, replacing each source's graphs; all or nothing (see
+        :func:`cxgraph.store.loading.load_batch`). Returns the quads read per source."""
         with self.lock:
-            db = self._ox
-            try:
-                for source in sources:
-                    before = len(db)
-                    if source.format.is_dataset:
-                        dataset = oxi.Store()
-                        parse_into(dataset, source)
-                        for named in dataset.named_graphs():
-                            assert isinstance(named, oxi.NamedNode)  # parse_into named them
-                            into = staged(named)
-                            db.extend(
-                                oxi.Quad(q.subject, q.predicate, q.object, into)
-                                for q in dataset.quads_for_pattern(None, None, None, named)
-                            )
-                    else:
-                        into = staged(graph_for_source(Path(source.name).stem))
-                        load_triples(db, source, into)
-                    counts[source.name] = len(db) - before
-            except BaseException:
-                for graph in created:
-                    if db.contains_named_graph(graph):
-                        db.remove_graph(graph)
-                raise
-            if replaced:
-                # every name is an IRI cxgraph made or a NamedNode pyoxigraph checked; one
-                # update, so a store running an update in one transaction replaces all or none
-                db.update(
-                    " ;\n".join(
-                        f"DROP SILENT GRAPH {graph} ; MOVE SILENT GRAPH {scratch} TO GRAPH "
-                        f"{graph} ; CREATE SILENT GRAPH {graph}"
-                        for scratch, graph in replaced
-                    )
-                )
-        return counts
+            return load_batch(self._ox, sources)
 
     def holds_ontology(self, source: Source) -> bool:
         """Whether the ontology graph holds ``source`` (by its content digest)."""
