@@ -21,6 +21,7 @@ from decimal import Decimal
 
 import pyoxigraph as ox
 
+from cxgraph.cell_values import decimal_lexical
 from cxgraph.errors import InputError
 from cxgraph.namespaces import RDF_TYPE, XSD
 from cxgraph.provenance import is_provenance
@@ -37,7 +38,6 @@ from cxgraph.sheets import (
     Term,
     local_name,
 )
-from cxgraph.table_import import decimal_lexical
 from cxgraph.tables import Cell
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

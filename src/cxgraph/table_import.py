@@ -11,13 +11,12 @@ list of triples that :mod:`cxgraph.model_import` serialises or loads like any so
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
+from cxgraph.cell_values import boolean_value, decimal_value, plain, split, stripped
 from cxgraph.errors import InputError
 from cxgraph.namespaces import RDF_TYPE, STANDARD_PREFIXES, XSD
 from cxgraph.provenance import provenance_triples
@@ -26,7 +25,6 @@ from cxgraph.sheets import (
     OTHER_COLUMNS,
     OTHER_SHEET,
     README_SHEET,
-    SEPARATOR,
     UNTYPED,
     Column,
     ColumnKind,
@@ -41,8 +39,6 @@ MAX_ERRORS = 200
 """Errors reported in one run; past this the rest are counted."""
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_BOOLEANS = {"true", "false", "1", "0"}
 
 
 class ImportErrors(InputError):
@@ -59,15 +55,6 @@ class ImportErrors(InputError):
             f"{count} error{'s' if count != 1 else ''}, nothing imported:\n{lines}{tail}",
             file=source,
         )
-
-
-def decimal_lexical(value: int | float | Decimal) -> str:
-    """The xsd:decimal lexical form of a number read from a cell (7 → "7", 7.5 → "7.5",
-    1e-7 → "0.0000001")."""
-    if isinstance(value, int):
-        return str(value)
-    text = format(Decimal(repr(value)) if isinstance(value, float) else value, "f")
-    return text
 
 
 @dataclass
@@ -159,7 +146,7 @@ class TableImporter:
         for number, cells in table.rows:
             values = {h: (cells[i] if i < len(cells) else None) for h, i in columns.items()}
             row = _Row(sheet, number, values, columns)
-            text = _text(values.get("id"))
+            text = stripped(values.get("id"))
             if not text:
                 self.problems.append(f"{self._ref(row, 'id')}: the id is empty")
                 continue
@@ -175,7 +162,7 @@ class TableImporter:
             self._by_id.setdefault(key, []).append(row)
             if text != key:
                 self._by_id.setdefault(text, []).append(row)
-            label = _text(values.get("label"))
+            label = stripped(values.get("label"))
             if label:
                 self._by_label.setdefault(label, []).append(row)
             rows.append(row)
@@ -237,14 +224,14 @@ class TableImporter:
         return triples
 
     def _kinds(self, sheet: SheetSpec, value: Cell, ref: str) -> list[str]:
-        text = _text(value)
+        text = stripped(value)
         if not text:
             return [sheet.cls]
         if text == UNTYPED:
             return []
         kinds = []
         allowed = {local_name(k): k for k in sheet.kinds}
-        for part in _split(text):
+        for part in split(text):
             if part in allowed:
                 kinds.append(allowed[part])
             elif part in sheet.kinds:
@@ -257,40 +244,22 @@ class TableImporter:
 
     def _objects(self, column: Column, value: Cell, ref: str) -> list[Term]:
         if column.kind is ColumnKind.TEXT:
-            return [ox.Literal(_plain(value), language=LANGUAGE)]
+            return [ox.Literal(plain(value), language=LANGUAGE)]
         if column.kind is ColumnKind.DECIMAL:
-            lexical = self._decimal(value, ref)
+            lexical = self._checked(decimal_value, value, ref)
             return [] if lexical is None else [ox.Literal(lexical, datatype=_XSD_DECIMAL)]
         if column.kind is ColumnKind.BOOLEAN:
-            lexical = self._boolean(value, ref)
+            lexical = self._checked(boolean_value, value, ref)
             return [] if lexical is None else [ox.Literal(lexical, datatype=_XSD_BOOLEAN)]
-        return [o for part in _split(_plain(value)) if (o := self._reference(column, part, ref))]
+        return [o for part in split(plain(value)) if (o := self._reference(column, part, ref))]
 
-    def _decimal(self, value: Cell, ref: str) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-            self.problems.append(f"{ref}: {value!r} is not a number")
-            return None
-        if isinstance(value, str):
-            if _DECIMAL.match(value):
-                return value
-            self.problems.append(f"{ref}: {value!r} is not a decimal number such as 7.5")
-            return None
+    def _checked(self, read: Callable[[Cell], str], value: Cell, ref: str) -> str | None:
+        """``read(value)``, or None with the problem noted against ``ref``."""
         try:
-            return decimal_lexical(value)
-        except (InvalidOperation, ValueError):
-            self.problems.append(f"{ref}: {value!r} is not a finite number")
+            return read(value)
+        except ValueError as problem:
+            self.problems.append(f"{ref}: {problem}")
             return None
-
-    def _boolean(self, value: Cell, ref: str) -> str | None:
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        text = _plain(value)
-        if text in _BOOLEANS:
-            return text
-        if text.strip().lower() in ("true", "false"):
-            return text.strip().lower()
-        self.problems.append(f"{ref}: {text!r} is not true or false")
-        return None
 
     def _reference(self, column: Column, text: str, ref: str) -> Term | None:
         """A relation value: a row on a target sheet named by id or label, else a blank
@@ -330,8 +299,8 @@ class TableImporter:
             def ref(header: str, number: int = number) -> str:
                 return cell_ref(OTHER_SHEET, number, columns.get(header, 0))
 
-            subject = self._term(_text(values.get("subject")), ref("subject"))
-            predicate = self._predicate(_text(values.get("predicate")), ref("predicate"))
+            subject = self._term(stripped(values.get("subject")), ref("subject"))
+            predicate = self._predicate(stripped(values.get("predicate")), ref("predicate"))
             obj = self._other_object(values, ref)
             if (
                 isinstance(subject, ox.NamedNode | ox.BlankNode)
@@ -357,9 +326,9 @@ class TableImporter:
     def _other_object(self, values: dict[str, Cell], ref: object) -> Term | None:
         assert callable(ref)
         raw = values.get("object")
-        language = _text(values.get("language"))
-        datatype = _text(values.get("datatype"))
-        text = "" if raw is None else _plain(raw)
+        language = stripped(values.get("language"))
+        datatype = stripped(values.get("datatype"))
+        text = "" if raw is None else plain(raw)
         if language:
             try:
                 return ox.Literal(text, language=language)
@@ -387,24 +356,3 @@ def _key(term: ox.NamedNode | ox.BlankNode | None) -> str:
     if isinstance(term, ox.BlankNode):
         return "_:" + term.value
     return term.value if term is not None else ""
-
-
-def _plain(value: Cell) -> str:
-    """A cell's value as the text a person typed (numbers without a spurious .0)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
-        return decimal_lexical(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return "" if value is None else str(value)
-
-
-def _text(value: Cell) -> str:
-    return _plain(value).strip()
-
-
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(SEPARATOR) if part.strip()]
