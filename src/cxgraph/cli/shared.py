@@ -89,7 +89,7 @@ class _Session:
     store_auth_file: Path | None = None
     left_to_exit: list[object] | None = None
     """What a command leaves for the end of the process to free, or None to free as usual:
-    set by the console script (:func:`cxgraph.cli.entry.main`), which then ends with
+    set by the console script (:func:`cxgraph.cli.entry.console`), which then ends with
     ``os._exit`` rather than free a one-shot graph's store entry by entry (0.7 s after the
     1M dense report is printed). Never set in-process (tests, library use)."""
 
